@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Tide: an elastic scheduler for GPU clusters.
+///
+/// Libraries with no I/O sit below the five executables of the spec; each
+/// executable is one service (or the `cmd` client).
+let package = Package(
+    name: "tide",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cmd", targets: ["cmd"]),
+        .executable(name: "training-service", targets: ["TrainingService"]),
+        .executable(name: "resource-allocator", targets: ["ResourceAllocator"]),
+        .executable(name: "scheduler", targets: ["PerGPUScheduler"]),
+        .executable(name: "metrics-collector", targets: ["MetricsCollector"]),
+        .library(name: "TideAllocation", targets: ["TideAllocation"]),
+        .library(name: "TideSimulation", targets: ["TideSimulation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure decision core: snapshot in, decision out. No I/O, clocks or randomness.
+        .target(name: "TideAllocation"),
+        // Trace readers, the discrete-event simulator, its report and plots.
+        .target(name: "TideSimulation", dependencies: ["TideAllocation"]),
+
+        .executableTarget(
+            name: "cmd",
+            dependencies: [
+                "TideAllocation", "TideSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "TrainingService"),
+        .executableTarget(name: "ResourceAllocator"),
+        .executableTarget(name: "PerGPUScheduler"),
+        .executableTarget(name: "MetricsCollector"),
+
+        .testTarget(
+            name: "TideAllocationTests",
+            dependencies: [
+                "TideAllocation",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "TideSimulationTests", dependencies: ["TideSimulation", "TideAllocation"],
+            resources: [.copy("Fixtures")]),
+        // Runs the built `cmd` executable as a separate process.
+        .testTarget(name: "CmdTests", dependencies: ["cmd", "TideAllocation"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

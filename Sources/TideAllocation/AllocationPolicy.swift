@@ -1,0 +1,56 @@
+/// A named rule that decides worker counts from a digested snapshot.
+///
+/// Policies only count; `Allocator` validates input, places the counts on
+/// GPUs and writes the decision, so every policy gets the contract's
+/// invariants from the same code.
+public protocol AllocationPolicy: Sendable {
+    /// The name the snapshot's `policy` field selects.
+    var name: String { get }
+    /// Worker counts, the order growing and new jobs are placed in, and per-job state.
+    func plan(_ problem: AllocationProblem) -> PolicyPlan
+}
+
+/// What a policy decided, before placement.
+public struct PolicyPlan: Sendable {
+    /// Workers per job, indexed like `problem.jobs`.
+    public var counts: [Int]
+    /// Job indices in the order the policy serves them.
+    public var order: [Int]
+    /// State to hand back next round, indexed like `problem.jobs`.
+    public var state: [JSONValue]
+
+    public init(counts: [Int], order: [Int], state: [JSONValue]) {
+        self.counts = counts
+        self.order = order
+        self.state = state
+    }
+}
+
+extension AllocationPolicy {
+    /// Runs a rigid policy: jobs in `order` at `requestedWorkers`, or not at all.
+    func rigidPlan(_ problem: AllocationProblem, order: [Int], state: [JSONValue]? = nil) -> PolicyPlan {
+        let rules = WorkerCountPlanner.PlanRules(order: order, admissionWidth: { $0.rigidWidth }, spareGain: nil)
+        let counts = WorkerCountPlanner.plan(problem, rules: rules)
+        return PolicyPlan(
+            counts: counts, order: order,
+            state: state ?? Array(repeating: .emptyObject, count: problem.jobs.count))
+    }
+
+    /// Runs an elastic policy: every job its minimum in `order`, then spare
+    /// GPUs by `gain` per GPU (default: the marginal speedup of the next worker).
+    func elasticPlan(
+        _ problem: AllocationProblem, order: [Int], state: [JSONValue]? = nil,
+        gain: ((Int, Int) -> Double)? = nil
+    ) -> PolicyPlan {
+        let marginal: (Int, Int) -> Double = gain ?? { index, workers in
+            let job = problem.jobs[index]
+            return job.curve.hullGain(from: workers) / Double(job.gpusPerWorker)
+        }
+        let rules = WorkerCountPlanner.PlanRules(
+            order: order, admissionWidth: { $0.minWorkers }, spareGain: marginal)
+        let counts = WorkerCountPlanner.plan(problem, rules: rules)
+        return PolicyPlan(
+            counts: counts, order: order,
+            state: state ?? Array(repeating: .emptyObject, count: problem.jobs.count))
+    }
+}

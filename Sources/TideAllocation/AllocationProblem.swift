@@ -1,0 +1,79 @@
+/// A validated snapshot, digested for the policies: curves built, current
+/// counts read off placements, and the contract's hold rules worked out.
+public struct AllocationProblem: Sendable {
+    /// One job as the policies plan it.
+    public struct Job: Sendable {
+        public let snapshot: JobSnapshot
+        public let curve: SpeedupCurve
+        /// Workers it holds now.
+        public let current: Int
+        /// A non-preemptible running job keeps at least this many workers.
+        public let floor: Int
+        /// Resized less than `minResizeInterval` ago: keeps its count unless a
+        /// higher-priority job or a gang minimum needs its GPUs.
+        public let recentlyResized: Bool
+
+        public var name: String { snapshot.name }
+        public var gpusPerWorker: Int { snapshot.gpusPerWorker }
+        public var minWorkers: Int { snapshot.minWorkers }
+        public var maxWorkers: Int { snapshot.maxWorkers }
+        public var priority: Int { snapshot.priority }
+        public var isRunning: Bool { current > 0 }
+        /// The width a rigid policy runs the job at.
+        public var rigidWidth: Int { snapshot.requestedWorkers }
+    }
+
+    public let snapshot: AllocationSnapshot
+    public let jobs: [Job]
+    /// GPUs this round may hand out, over all nodes.
+    public let capacity: Int
+    /// The most GPUs available on one node: a worker never spans nodes.
+    public let largestNode: Int
+
+    /// Validates `snapshot` and digests it.
+    public init(_ snapshot: AllocationSnapshot) throws {
+        try SnapshotValidator.validate(snapshot)
+        self.snapshot = snapshot
+        capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
+        largestNode = snapshot.nodes.map(\.availableGpus.count).max() ?? 0
+        jobs = snapshot.jobs.map { job in
+            let current = job.currentWorkers
+            let clamped = min(current, job.maxWorkers)
+            let floor = job.preemptible || current == 0 ? 0 : max(clamped, job.minWorkers)
+            let recent = current > 0 && (job.lastResizeTime ?? job.firstStartTime).map {
+                snapshot.now - $0 < snapshot.minResizeInterval
+            } == true
+            return Job(
+                snapshot: job,
+                curve: SpeedupCurve(
+                    table: job.speedup, measuredWorkers: job.measuredWorkers,
+                    requestedWorkers: job.requestedWorkers, maxWorkers: job.maxWorkers),
+                current: current, floor: floor, recentlyResized: recent)
+        }
+    }
+
+    /// Job indices sorted by the contract's tie-break: priority (higher
+    /// first), then submit time, then name.
+    public func contractOrder() -> [Int] {
+        jobs.indices.sorted { tieBreak($0, $1) }
+    }
+
+    /// Sorts by `key` (smaller first) inside strict priority tiers, breaking
+    /// ties by the contract's order.
+    public func order<Key: Comparable>(by key: (Int) -> Key) -> [Int] {
+        let keys = jobs.indices.map(key)
+        return jobs.indices.sorted { a, b in
+            if jobs[a].priority != jobs[b].priority { return jobs[a].priority > jobs[b].priority }
+            if keys[a] != keys[b] { return keys[a] < keys[b] }
+            return tieBreak(a, b)
+        }
+    }
+
+    /// The contract's tie-break: priority, then submit time, then name.
+    public func tieBreak(_ a: Int, _ b: Int) -> Bool {
+        let x = jobs[a].snapshot, y = jobs[b].snapshot
+        if x.priority != y.priority { return x.priority > y.priority }
+        if x.submitTime != y.submitTime { return x.submitTime < y.submitTime }
+        return x.name < y.name
+    }
+}

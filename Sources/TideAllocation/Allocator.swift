@@ -1,0 +1,44 @@
+/// The allocation entry point: snapshot in, decision out, no I/O.
+public enum Allocator {
+    /// Every policy, by name.
+    public static let policies: [String: any AllocationPolicy] = {
+        let all: [any AllocationPolicy] = [
+            FIFOPolicy(), SRJFPolicy(), TiresiasPolicy(), ElasticFIFOPolicy(), ElasticSRJFPolicy(),
+            ElasticTiresiasPolicy(), FfDLOptimizerPolicy(), AFSLPolicy(), TidePolicy(),
+        ]
+        return Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    }()
+
+    /// Policy names, sorted.
+    public static var policyNames: [String] { policies.keys.sorted() }
+
+    /// Runs one round. Throws `AllocationInputError` for a snapshot that breaks the contract.
+    public static func allocate(_ snapshot: AllocationSnapshot) throws -> AllocationDecision {
+        guard let policy = policies[snapshot.policy] else {
+            throw AllocationInputError(
+                field: "policy", "unknown policy '\(snapshot.policy)'; one of \(policyNames.joined(separator: ", "))")
+        }
+        let problem = try AllocationProblem(snapshot)
+        let plan = policy.plan(problem)
+        let placed = Placer.place(problem, counts: plan.counts, order: plan.order)
+        return decision(problem, plan: plan, placed: placed)
+    }
+
+    private static func decision(_ problem: AllocationProblem, plan: PolicyPlan, placed: Placer.Result) -> AllocationDecision {
+        var decision = AllocationDecision(moves: placed.moves)
+        let freeAfter = problem.capacity - problem.jobs.indices.reduce(0) {
+            $0 + placed.counts[$1] * problem.jobs[$1].gpusPerWorker
+        }
+        for (index, job) in problem.jobs.enumerated() {
+            decision.policyState[job.name] = plan.state[index]
+            if placed.counts[index] > 0 {
+                decision.allocations[job.name] = JobAllocation(
+                    workers: placed.counts[index], placement: placed.placements[index])
+            } else {
+                decision.pending[job.name] = PendingReason.explain(
+                    job, problem: problem, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index))
+            }
+        }
+        return decision
+    }
+}

@@ -1,0 +1,176 @@
+/// Turns worker counts into nodes and GPU indices.
+///
+/// - A job whose count is unchanged keeps its GPUs.
+/// - A shrinking job keeps its largest groups and gives up the rest.
+/// - A growing job keeps its workers and adds beside them (its own nodes first).
+/// - A new job goes on as few nodes as possible, best fit: the fullest node
+///   that takes all its remaining workers, else the emptiest.
+/// - When free GPUs are too fragmented for a new job's gang minimum (workers
+///   of several GPUs never span nodes), jobs of unchanged count are moved to
+///   other nodes to make room, and each move is listed with the job it unblocked.
+/// Counts that still cannot be placed are lowered (never below the minimum;
+/// otherwise to 0 and reported as fragmented).
+struct Placer {
+    struct Result {
+        var counts: [Int]
+        var placements: [[NodeGPUs]]
+        var moves: [Move]
+        /// Jobs left without workers because free GPUs were fragmented.
+        var fragmented: Set<Int>
+    }
+
+    private let problem: AllocationProblem
+    private let nodeNames: [String]
+    private let nodeIndex: [String: Int]
+    /// Free GPU indices per node, ascending.
+    private var free: [[Int]]
+    /// Per job, node index -> GPUs held this round.
+    private var holdings: [[Int: [Int]]]
+    private var counts: [Int]
+    private var movedFrom: [Int: [NodeGPUs]] = [:]
+    private var moveReason: [Int: String] = [:]
+
+    private init(problem: AllocationProblem, counts: [Int]) {
+        self.problem = problem
+        nodeNames = problem.snapshot.nodes.map(\.name)
+        nodeIndex = Dictionary(uniqueKeysWithValues: nodeNames.enumerated().map { ($1, $0) })
+        free = problem.snapshot.nodes.map { $0.availableGpus.sorted() }
+        holdings = Array(repeating: [:], count: problem.jobs.count)
+        self.counts = counts
+    }
+
+    /// Places `counts`, serving growing and new jobs in `order`.
+    static func place(_ problem: AllocationProblem, counts: [Int], order: [Int]) -> Result {
+        var placer = Placer(problem: problem, counts: counts)
+        placer.keepCurrentGPUs()
+        var fragmented = Set<Int>()
+        for index in order where placer.counts[index] > problem.jobs[index].current {
+            let job = problem.jobs[index]
+            let wanted = placer.counts[index] - job.current
+            let placed = placer.fill(index, workers: wanted)
+            if job.current == 0 && placed < job.minWorkers {
+                placer.release(index)
+                if !placer.makeRoom(for: index) {
+                    placer.counts[index] = 0
+                    fragmented.insert(index)
+                }
+            } else {
+                placer.counts[index] = job.current + placed
+            }
+        }
+        return placer.result(fragmented: fragmented)
+    }
+
+    private mutating func keepCurrentGPUs() {
+        var kept = Array(repeating: Set<Int>(), count: nodeNames.count)
+        for (index, job) in problem.jobs.enumerated() where job.isRunning && counts[index] > 0 {
+            var workersLeft = min(counts[index], job.current)
+            let groups = job.snapshot.placement.sorted {
+                $0.gpus.count != $1.gpus.count ? $0.gpus.count > $1.gpus.count : $0.node < $1.node
+            }
+            for group in groups where workersLeft > 0 {
+                let node = nodeIndex[group.node]!
+                let take = min(workersLeft, group.gpus.count / job.gpusPerWorker)
+                let gpus = Array(group.gpus.sorted().prefix(take * job.gpusPerWorker))
+                holdings[index][node] = gpus
+                kept[node].formUnion(gpus)
+                workersLeft -= take
+            }
+        }
+        for node in free.indices { free[node].removeAll { kept[node].contains($0) } }
+    }
+
+    /// Adds up to `workers` workers to a job; returns how many fit.
+    private mutating func fill(_ index: Int, workers: Int, avoiding avoided: Int? = nil) -> Int {
+        let size = problem.jobs[index].gpusPerWorker
+        var left = workers
+        let ownNodes = holdings[index].keys.sorted { (free[$0].count, nodeNames[$1]) > (free[$1].count, nodeNames[$0]) }
+        for node in ownNodes where left > 0 && node != avoided {
+            left -= take(min(left, free[node].count / size), on: node, for: index)
+        }
+        while left > 0 {
+            let candidates = free.indices.filter { $0 != avoided && free[$0].count >= size }
+            guard !candidates.isEmpty else { break }
+            let fitting = candidates.filter { free[$0].count / size >= left }
+            let node = fitting.isEmpty
+                ? candidates.max { (free[$0].count, nodeNames[$1]) < (free[$1].count, nodeNames[$0]) }!
+                : fitting.min { (free[$0].count, nodeNames[$0]) < (free[$1].count, nodeNames[$1]) }!
+            left -= take(min(left, free[node].count / size), on: node, for: index)
+        }
+        return workers - left
+    }
+
+    private mutating func take(_ workers: Int, on node: Int, for index: Int) -> Int {
+        let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
+        holdings[index][node, default: []].append(contentsOf: gpus)
+        free[node].removeFirst(gpus.count)
+        return workers
+    }
+
+    private mutating func release(_ index: Int) {
+        for (node, gpus) in holdings[index] {
+            free[node] = (free[node] + gpus).sorted()
+        }
+        holdings[index] = [:]
+    }
+
+    /// Moves jobs of unchanged count off crowded nodes until the new job
+    /// `index` reaches its count, or at least its minimum; undoes all on failure.
+    private mutating func makeRoom(for index: Int) -> Bool {
+        let saved = self
+        let job = problem.jobs[index]
+        var placed = 0
+        let movable = problem.jobs.indices.filter { other in
+            let candidate = problem.jobs[other]
+            return other != index && candidate.isRunning && counts[other] == candidate.current
+                && candidate.snapshot.preemptible && !candidate.recentlyResized
+        }
+        let nodesByRoom = free.indices.sorted { a, b in
+            let roomA = free[a].count + movable.reduce(0) { $0 + (holdings[$1][a]?.count ?? 0) }
+            let roomB = free[b].count + movable.reduce(0) { $0 + (holdings[$1][b]?.count ?? 0) }
+            return roomA != roomB ? roomA > roomB : nodeNames[a] < nodeNames[b]
+        }
+        for node in nodesByRoom where placed < counts[index] {
+            let occupants = movable.filter { holdings[$0][node] != nil }
+                .sorted { (holdings[$0][node]!.count, problem.jobs[$0].name) < (holdings[$1][node]!.count, problem.jobs[$1].name) }
+            for occupant in occupants where free[node].count < job.gpusPerWorker * (counts[index] - placed) {
+                relocate(occupant, off: node, unblocking: job.name)
+            }
+            placed += take(min(counts[index] - placed, free[node].count / job.gpusPerWorker), on: node, for: index)
+        }
+        if placed >= job.minWorkers {
+            counts[index] = placed
+            return true
+        }
+        self = saved
+        return false
+    }
+
+    /// Moves `occupant`'s workers on `node` elsewhere, if they all fit elsewhere.
+    private mutating func relocate(_ occupant: Int, off node: Int, unblocking blocked: String) {
+        let before = self
+        let original = placement(of: occupant)
+        let gpus = holdings[occupant].removeValue(forKey: node)!
+        let workers = gpus.count / problem.jobs[occupant].gpusPerWorker
+        if fill(occupant, workers: workers, avoiding: node) < workers {
+            self = before
+            return
+        }
+        free[node] = (free[node] + gpus).sorted()
+        if movedFrom[occupant] == nil { movedFrom[occupant] = original }
+        moveReason[occupant] = "moved to free whole GPUs for \(blocked)"
+    }
+
+    private func placement(of index: Int) -> [NodeGPUs] {
+        holdings[index].map { NodeGPUs(node: nodeNames[$0.key], gpus: $0.value.sorted()) }
+            .sorted { $0.node < $1.node }
+    }
+
+    private func result(fragmented: Set<Int>) -> Result {
+        let placements = problem.jobs.indices.map { placement(of: $0) }
+        let moves = movedFrom.keys.sorted { problem.jobs[$0].name < problem.jobs[$1].name }.map { index in
+            Move(job: problem.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
+        }
+        return Result(counts: counts, placements: placements, moves: moves, fragmented: fragmented)
+    }
+}

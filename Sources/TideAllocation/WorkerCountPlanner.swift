@@ -1,0 +1,163 @@
+/// The counting half of every policy: who gets how many workers, before placement.
+///
+/// A policy supplies `PlanRules`; the planner enforces what the contract
+/// demands of all of them:
+/// 1. holds: a non-preemptible running job keeps its count; a job resized
+///    less than `minResizeInterval` ago keeps its count; a policy may also
+///    hold running jobs softly (they keep their count unless reclaimed);
+/// 2. admission in policy order, each job at its admission width, taking
+///    GPUs from holds only as the contract allows: any hold above its
+///    minimum may shrink for another job's gang minimum, a recently resized
+///    job is stopped only for a higher-priority job, a soft hold whenever
+///    the policy says so, a non-preemptible job never;
+/// 3. elastic policies then hand spare GPUs out one worker at a time to the
+///    job with the best gain per GPU, higher priority tiers first.
+struct WorkerCountPlanner {
+    /// How one policy wants the planner to treat each job.
+    struct PlanRules {
+        /// Job indices in policy order, higher priority tiers first.
+        var order: [Int]
+        /// Workers a job is admitted with: `requestedWorkers` for rigid policies, `minWorkers` for elastic.
+        var admissionWidth: (AllocationProblem.Job) -> Int
+        /// Gain per GPU of a job's next worker, or nil for a rigid policy (no spare phase).
+        var spareGain: ((Int, Int) -> Double)?
+        /// The most workers the spare phase may give a job.
+        var growthCap: (Int) -> Int = { _ in Int.max }
+        /// Running jobs the policy keeps at their count unless reclaimed.
+        var softHold: (Int) -> Bool = { _ in false }
+        /// Whether admitting the first job may stop the second, softly held, job.
+        var mayStop: (Int, Int) -> Bool = { _, _ in false }
+    }
+
+    private enum Hold { case none, hard, recent, soft }
+
+    let problem: AllocationProblem
+    private(set) var counts: [Int]
+    private(set) var free: Int
+    private var holds: [Hold]
+    private var position: [Int]
+
+    init(problem: AllocationProblem) {
+        self.problem = problem
+        counts = Array(repeating: 0, count: problem.jobs.count)
+        free = problem.capacity
+        holds = Array(repeating: .none, count: problem.jobs.count)
+        position = Array(repeating: 0, count: problem.jobs.count)
+    }
+
+    /// Runs the three phases and returns the worker count of every job.
+    static func plan(_ problem: AllocationProblem, rules: PlanRules) -> [Int] {
+        var planner = WorkerCountPlanner(problem: problem)
+        for (rank, index) in rules.order.enumerated() { planner.position[index] = rank }
+        planner.placeHolds(rules)
+        for index in rules.order where planner.holds[index] == .none {
+            planner.admit(index, rules: rules)
+        }
+        if let gain = rules.spareGain { planner.handOutSpare(rules: rules, gain: gain) }
+        return planner.counts
+    }
+
+    private mutating func placeHolds(_ rules: PlanRules) {
+        for (index, job) in problem.jobs.enumerated() where job.isRunning {
+            let kept = min(job.current, job.maxWorkers)
+            if job.floor > 0 {
+                holds[index] = .hard
+                counts[index] = job.floor
+            } else if kept >= job.minWorkers && job.recentlyResized {
+                holds[index] = .recent
+                counts[index] = kept
+            } else if kept >= job.minWorkers && rules.softHold(index) {
+                holds[index] = .soft
+                counts[index] = min(kept, max(rules.growthCap(index), job.minWorkers))
+            }
+            free -= counts[index] * job.gpusPerWorker
+        }
+    }
+
+    private mutating func admit(_ index: Int, rules: PlanRules) {
+        let job = problem.jobs[index]
+        let width = rules.admissionWidth(job)
+        let need = width * job.gpusPerWorker
+        guard width >= job.minWorkers, job.gpusPerWorker <= problem.largestNode, need <= problem.capacity else {
+            return
+        }
+        if free >= need {
+            counts[index] = width
+            free -= need
+            return
+        }
+        // Reclaim from holds, the last in policy order first: shrink to minimums, then stop.
+        let holders = problem.jobs.indices
+            .filter { holds[$0] != .none && counts[$0] > 0 && $0 != index }
+            .sorted { position[$0] > position[$1] }
+        var shrinkTo: [Int: Int] = [:]
+        var reclaimable = free
+        for holder in holders {
+            let floor = lowestCount(holder, for: index, rules: rules)
+            if floor < counts[holder] {
+                shrinkTo[holder] = floor
+                reclaimable += (counts[holder] - floor) * problem.jobs[holder].gpusPerWorker
+            }
+        }
+        guard reclaimable >= need else { return }
+        // First shrinks that keep holders running, then stops; each only as far as needed.
+        for stopping in [false, true] {
+            for holder in holders where free < need {
+                guard let floor = shrinkTo[holder] else { continue }
+                let holderJob = problem.jobs[holder]
+                let target = stopping ? floor : max(floor, holderJob.minWorkers)
+                while counts[holder] > target && free < need {
+                    let step = counts[holder] == holderJob.minWorkers ? holderJob.minWorkers : 1
+                    counts[holder] -= step
+                    free += step * holderJob.gpusPerWorker
+                }
+            }
+        }
+        counts[index] = width
+        free -= need
+    }
+
+    /// The fewest workers `holder` may keep so that `claimant` can run.
+    private func lowestCount(_ holder: Int, for claimant: Int, rules: PlanRules) -> Int {
+        let held = problem.jobs[holder], wanting = problem.jobs[claimant]
+        let higherPriority = wanting.priority > held.priority
+        switch holds[holder] {
+        case .none:
+            return counts[holder]
+        case .hard:
+            return held.floor
+        case .recent:
+            // A rigid job runs at its requested width or not at all.
+            if higherPriority { return 0 }
+            return rules.spareGain == nil ? counts[holder] : min(counts[holder], held.minWorkers)
+        case .soft:
+            if higherPriority || rules.mayStop(claimant, holder) { return 0 }
+            return rules.spareGain == nil ? counts[holder] : min(counts[holder], held.minWorkers)
+        }
+    }
+
+    private mutating func handOutSpare(rules: PlanRules, gain: (Int, Int) -> Double) {
+        var tiers: [Int: [Int]] = [:]
+        for index in rules.order where counts[index] > 0 && holds[index] != .recent {
+            tiers[problem.jobs[index].priority, default: []].append(index)
+        }
+        for priority in tiers.keys.sorted(by: >) {
+            var heap = SpareHeap()
+            for index in tiers[priority]! { push(index, into: &heap, rules: rules, gain: gain) }
+            while free > 0, let best = heap.pop() {
+                let job = problem.jobs[best.job]
+                guard job.gpusPerWorker <= free else { continue }
+                counts[best.job] += 1
+                free -= job.gpusPerWorker
+                push(best.job, into: &heap, rules: rules, gain: gain)
+            }
+        }
+    }
+
+    private func push(_ index: Int, into heap: inout SpareHeap, rules: PlanRules, gain: (Int, Int) -> Double) {
+        let job = problem.jobs[index]
+        guard counts[index] < min(job.maxWorkers, rules.growthCap(index)) else { return }
+        let value = gain(index, counts[index])
+        if value > 1e-9 { heap.push(.init(gain: value, rank: position[index], job: index)) }
+    }
+}

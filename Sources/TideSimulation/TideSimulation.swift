@@ -1,0 +1,1 @@
+/// Trace readers, the discrete-event simulator and its report: see SimulationEngine.
