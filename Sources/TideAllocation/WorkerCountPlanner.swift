@@ -27,6 +27,11 @@ struct WorkerCountPlanner {
         var softHold: (Int) -> Bool = { _ in false }
         /// Whether admitting the first job may stop the second, softly held, job.
         var mayStop: (Int, Int) -> Bool = { _, _ in false }
+        /// Whether admitting this job may stop some softly held job (a cheap upper bound of `mayStop`).
+        var mayStopAny: (Int) -> Bool = { _ in false }
+
+        /// Rigid policies run a job at its admission width or not at all.
+        var isRigid: Bool { spareGain == nil }
     }
 
     private enum Hold { case none, hard, recent, soft }
@@ -36,6 +41,11 @@ struct WorkerCountPlanner {
     private(set) var free: Int
     private var holds: [Hold]
     private var position: [Int]
+    /// Held jobs, the last in policy order first: the order GPUs are reclaimed in.
+    private var holdersLastFirst: [Int] = []
+    /// GPUs held above minimums that another job's gang minimum may take.
+    private var shrinkableGPUs = 0
+    private var lowestHeldPriority = Int.max
 
     init(problem: AllocationProblem) {
         self.problem = problem
@@ -71,7 +81,14 @@ struct WorkerCountPlanner {
                 counts[index] = min(kept, max(rules.growthCap(index), job.minWorkers))
             }
             free -= counts[index] * job.gpusPerWorker
+            if holds[index] != .none {
+                lowestHeldPriority = min(lowestHeldPriority, job.priority)
+                if holds[index] != .hard && !rules.isRigid {
+                    shrinkableGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
+                }
+            }
         }
+        holdersLastFirst = problem.jobs.indices.filter { holds[$0] != .none }.sorted { position[$0] > position[$1] }
     }
 
     private mutating func admit(_ index: Int, rules: PlanRules) {
@@ -81,40 +98,45 @@ struct WorkerCountPlanner {
         guard width >= job.minWorkers, job.gpusPerWorker <= problem.largestNode, need <= problem.capacity else {
             return
         }
-        if free >= need {
-            counts[index] = width
-            free -= need
-            return
+        if free < need {
+            // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
+            let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
+            guard free + shrinkableGPUs >= need || mayStop else { return }
+            guard reclaim(need, for: index, rules: rules, stopping: mayStop) else { return }
         }
-        // Reclaim from holds, the last in policy order first: shrink to minimums, then stop.
-        let holders = problem.jobs.indices
-            .filter { holds[$0] != .none && counts[$0] > 0 && $0 != index }
-            .sorted { position[$0] > position[$1] }
-        var shrinkTo: [Int: Int] = [:]
+        counts[index] = width
+        free -= need
+    }
+
+    /// Frees `need` GPUs from holds for `claimant`, the last in policy order
+    /// first: shrinks to minimums, then stops. Changes nothing when it cannot.
+    private mutating func reclaim(_ need: Int, for claimant: Int, rules: PlanRules, stopping: Bool) -> Bool {
+        var floors: [(holder: Int, floor: Int)] = []
         var reclaimable = free
-        for holder in holders {
-            let floor = lowestCount(holder, for: index, rules: rules)
+        for holder in holdersLastFirst where counts[holder] > 0 && holder != claimant {
+            let floor = lowestCount(holder, for: claimant, rules: rules)
             if floor < counts[holder] {
-                shrinkTo[holder] = floor
+                floors.append((holder, floor))
                 reclaimable += (counts[holder] - floor) * problem.jobs[holder].gpusPerWorker
+                if !stopping && reclaimable >= need { break }
             }
         }
-        guard reclaimable >= need else { return }
-        // First shrinks that keep holders running, then stops; each only as far as needed.
-        for stopping in [false, true] {
-            for holder in holders where free < need {
-                guard let floor = shrinkTo[holder] else { continue }
+        guard reclaimable >= need else { return false }
+        for stop in [false, true] {
+            for (holder, floor) in floors where free < need {
                 let holderJob = problem.jobs[holder]
-                let target = stopping ? floor : max(floor, holderJob.minWorkers)
+                let target = stop ? floor : max(floor, holderJob.minWorkers)
                 while counts[holder] > target && free < need {
                     let step = counts[holder] == holderJob.minWorkers ? holderJob.minWorkers : 1
+                    if counts[holder] > holderJob.minWorkers, !rules.isRigid {
+                        shrinkableGPUs -= holderJob.gpusPerWorker
+                    }
                     counts[holder] -= step
                     free += step * holderJob.gpusPerWorker
                 }
             }
         }
-        counts[index] = width
-        free -= need
+        return true
     }
 
     /// The fewest workers `holder` may keep so that `claimant` can run.
@@ -129,10 +151,10 @@ struct WorkerCountPlanner {
         case .recent:
             // A rigid job runs at its requested width or not at all.
             if higherPriority { return 0 }
-            return rules.spareGain == nil ? counts[holder] : min(counts[holder], held.minWorkers)
+            return rules.isRigid ? counts[holder] : min(counts[holder], held.minWorkers)
         case .soft:
             if higherPriority || rules.mayStop(claimant, holder) { return 0 }
-            return rules.spareGain == nil ? counts[holder] : min(counts[holder], held.minWorkers)
+            return rules.isRigid ? counts[holder] : min(counts[holder], held.minWorkers)
         }
     }
 

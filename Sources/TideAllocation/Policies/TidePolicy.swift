@@ -32,6 +32,7 @@ struct TidePolicy: AllocationPolicy {
             neverRan[index] ? -1 : remaining[index] / jobs[index].curve.speedup(max(jobs[index].current, jobs[index].minWorkers))
         }
         let order = problem.order { key[$0] }
+        let longestRunning = jobs.indices.filter { jobs[$0].isRunning }.map { key[$0] }.max() ?? -1
         var cap = Array(repeating: Int.max, count: jobs.count)
         var counts: [Int] = []
         for _ in 0..<4 {
@@ -45,8 +46,10 @@ struct TidePolicy: AllocationPolicy {
                 growthCap: { capNow[$0] },
                 softHold: { jobs[$0].isRunning },
                 mayStop: { claimant, holder in
-                    let holderKey = key[holder], claimantKey = max(key[claimant], 0)
-                    return holderKey > Self.stopAfterSeconds && holderKey > Self.stopRatio * claimantKey
+                    key[holder] > max(Self.stopAfterSeconds, Self.stopRatio * max(key[claimant], 0))
+                },
+                mayStopAny: { claimant in
+                    longestRunning > max(Self.stopAfterSeconds, Self.stopRatio * max(key[claimant], 0))
                 })
             counts = WorkerCountPlanner.plan(problem, rules: rules)
             var changed = false
