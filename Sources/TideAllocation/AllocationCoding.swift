@@ -25,7 +25,9 @@ extension AllocationInputError {
     init(decoding error: DecodingError) {
         func path(_ keys: [any CodingKey]) -> String {
             keys.reduce("") { result, key in
-                if let index = key.intValue { return result + "[\(index)]" }
+                // Array positions; a dictionary key such as a speedup's "2" also
+                // has an intValue, but its stringValue is the key itself.
+                if let index = key.intValue, key.stringValue != String(index) { return result + "[\(index)]" }
                 return result.isEmpty ? key.stringValue : result + "." + key.stringValue
             }
         }

@@ -29,6 +29,11 @@ public struct AllocationProblem: Sendable {
     public let capacity: Int
     /// The most GPUs available on one node: a worker never spans nodes.
     public let largestNode: Int
+    /// The most workers each job can be given this round: unbounded at first,
+    /// lowered by `Allocator` when placement could not fit a job's planned
+    /// workers (free GPUs too fragmented for whole workers), so the re-plan
+    /// neither admits it nor shrinks or stops anyone for GPUs it cannot use.
+    public internal(set) var workerCaps: [Int]
 
     /// Validates `snapshot` and digests it.
     public init(_ snapshot: AllocationSnapshot) throws {
@@ -50,6 +55,14 @@ public struct AllocationProblem: Sendable {
                     requestedWorkers: job.requestedWorkers, maxWorkers: job.maxWorkers),
                 current: current, floor: floor, recentlyResized: recent)
         }
+        workerCaps = Array(repeating: Int.max, count: snapshot.jobs.count)
+    }
+
+    /// How many workers of `gpusPerWorker` GPUs the nodes' available GPUs hold
+    /// at most (a worker never spans nodes).
+    public func wholeWorkers(gpusPerWorker: Int) -> Int {
+        guard gpusPerWorker > 0 else { return 0 }
+        return snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count / gpusPerWorker }
     }
 
     /// Job indices sorted by the contract's tie-break: priority (higher

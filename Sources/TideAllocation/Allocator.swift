@@ -18,9 +18,26 @@ public enum Allocator {
             throw AllocationInputError(
                 field: "policy", "unknown policy '\(snapshot.policy)'; one of \(policyNames.joined(separator: ", "))")
         }
-        let problem = try AllocationProblem(snapshot)
-        let plan = policy.plan(problem)
-        let placed = Placer.place(problem, counts: plan.counts, order: plan.order)
+        var problem = try AllocationProblem(snapshot)
+        var plan = policy.plan(problem)
+        var placed = Placer.place(problem, counts: plan.counts, order: plan.order)
+        // Counting plans in GPUs; placement deals in whole workers on one node
+        // each. A growing or new job the placer could not fit is re-planned at
+        // what it did get, so nobody is shrunk or stopped for GPUs it cannot
+        // use. Caps only fall, so this ends; each round lowers at least one.
+        for _ in 0..<problem.jobs.count {
+            var lowered = false
+            for index in problem.jobs.indices
+            where placed.counts[index] < plan.counts[index] && plan.counts[index] > problem.jobs[index].current
+                && placed.counts[index] < problem.workerCaps[index]
+            {
+                problem.workerCaps[index] = placed.counts[index]
+                lowered = true
+            }
+            if !lowered { break }
+            plan = policy.plan(problem)
+            placed = Placer.place(problem, counts: plan.counts, order: plan.order)
+        }
         return decision(problem, plan: plan, placed: placed)
     }
 
@@ -36,7 +53,7 @@ public enum Allocator {
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
                 decision.pending[job.name] = PendingReason.explain(
-                    job, problem: problem, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index))
+                    job, problem: problem, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index) || problem.workerCaps[index] < job.minWorkers)
             }
         }
         return decision

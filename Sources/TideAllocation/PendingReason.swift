@@ -10,6 +10,10 @@ enum PendingReason {
         if need > problem.capacity {
             return "needs \(need) GPUs for its minimum of \(job.minWorkers) workers, only \(problem.capacity) are available"
         }
+        let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
+        if job.minWorkers > slots {
+            return "needs \(job.minWorkers) workers of \(job.gpusPerWorker) GPUs, the nodes' available GPUs hold at most \(slots) such workers"
+        }
         if fragmented {
             return "needs \(need) GPUs in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }

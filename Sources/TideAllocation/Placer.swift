@@ -101,6 +101,8 @@ struct Placer {
     }
 
     private mutating func take(_ workers: Int, on node: Int, for index: Int) -> Int {
+        // Taking nothing must not leave an empty group in the placement.
+        guard workers > 0 else { return 0 }
         let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
         holdings[index][node, default: []].append(contentsOf: gpus)
         free[node].removeFirst(gpus.count)

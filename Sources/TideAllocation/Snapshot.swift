@@ -61,7 +61,7 @@ public struct NodeSnapshot: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            name: try c.decode(String.self, forKey: .name), gpus: try c.decode(Int.self, forKey: .gpus),
+            name: try c.decode(String.self, forKey: .name), gpus: try c.decodeWhole(.gpus),
             availableGpus: try c.decodeIfPresent([Int].self, forKey: .availableGpus))
     }
 }
@@ -159,11 +159,11 @@ public struct JobSnapshot: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        minWorkers = try c.decodeIfPresent(Int.self, forKey: .minWorkers) ?? 1
-        maxWorkers = try c.decodeIfPresent(Int.self, forKey: .maxWorkers) ?? minWorkers
-        requestedWorkers = try c.decodeIfPresent(Int.self, forKey: .requestedWorkers) ?? maxWorkers
-        gpusPerWorker = try c.decodeIfPresent(Int.self, forKey: .gpusPerWorker) ?? 1
-        priority = try c.decodeIfPresent(Int.self, forKey: .priority) ?? 0
+        minWorkers = try c.decodeWholeIfPresent(.minWorkers) ?? 1
+        maxWorkers = try c.decodeWholeIfPresent(.maxWorkers) ?? minWorkers
+        requestedWorkers = try c.decodeWholeIfPresent(.requestedWorkers) ?? maxWorkers
+        gpusPerWorker = try c.decodeWholeIfPresent(.gpusPerWorker) ?? 1
+        priority = try c.decodeWholeIfPresent(.priority) ?? 0
         preemptible = try c.decodeIfPresent(Bool.self, forKey: .preemptible) ?? true
         queue = try c.decodeIfPresent(String.self, forKey: .queue) ?? "default"
         resize = try c.decodeIfPresent(ResizeMode.self, forKey: .resize) ?? .restart
@@ -209,5 +209,23 @@ public struct PolicyOptions: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tiresiasDemoteGpuSeconds = try c.decodeIfPresent(Double.self, forKey: .tiresiasDemoteGpuSeconds) ?? 57_600
         tiresiasPromoteKnob = try c.decodeIfPresent(Double.self, forKey: .tiresiasPromoteKnob)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// An integer that may be absent. A fraction such as `2.5` is refused with
+    /// this key's path (Foundation reports it as invalid JSON, with no path).
+    func decodeWholeIfPresent(_ key: Key) throws -> Int? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeWhole(key)
+    }
+
+    /// An integer, refusing fractions with this key's path.
+    func decodeWhole(_ key: Key) throws -> Int {
+        if let value = try? decode(Int.self, forKey: key) { return value }
+        // Throws the usual error, with the path, for missing keys, nulls and non-numbers.
+        let number = try decode(Double.self, forKey: key)
+        throw DecodingError.typeMismatch(
+            Int.self, .init(codingPath: codingPath + [key], debugDescription: "\(number) is not a whole number"))
     }
 }

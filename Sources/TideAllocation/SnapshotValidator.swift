@@ -112,8 +112,11 @@ public enum SnapshotValidator {
 
     private static func validateSpeedup(_ job: JobSnapshot, path: String) throws {
         let points = try job.speedup.map { key, value -> (Int, Double) in
-            guard let workers = Int(key), workers >= 1 else {
-                throw AllocationInputError(field: "\(path).speedup.\(key)", "key must be a worker count of at least 1")
+            // Only the canonical spelling: "02" or "+2" beside "2" would name one
+            // width twice, and which value won would depend on dictionary order.
+            guard let workers = Int(key), workers >= 1, String(workers) == key else {
+                throw AllocationInputError(
+                    field: "\(path).speedup.\(key)", "key must be a worker count of at least 1, in plain decimal")
             }
             return (workers, value)
         }.sorted { $0.0 < $1.0 }

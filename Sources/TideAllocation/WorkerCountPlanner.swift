@@ -93,9 +93,13 @@ struct WorkerCountPlanner {
 
     private mutating func admit(_ index: Int, rules: PlanRules) {
         let job = problem.jobs[index]
-        let width = rules.admissionWidth(job)
+        let width = min(rules.admissionWidth(job), problem.workerCaps[index])
         let need = width * job.gpusPerWorker
-        guard width >= job.minWorkers, job.gpusPerWorker <= problem.largestNode, need <= problem.capacity else {
+        // Workers never span nodes: a width the nodes cannot hold in whole
+        // workers is never admitted (nor allowed to reclaim anyone's GPUs).
+        guard width >= job.minWorkers, job.gpusPerWorker <= problem.largestNode, need <= problem.capacity,
+            width <= problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
+        else {
             return
         }
         if free < need {
@@ -160,7 +164,9 @@ struct WorkerCountPlanner {
 
     private mutating func handOutSpare(rules: PlanRules, gain: (Int, Int) -> Double) {
         var tiers: [Int: [Int]] = [:]
-        for index in rules.order where counts[index] > 0 && holds[index] != .recent {
+        // A recently resized job keeps its count, whatever its hold (a
+        // non-preemptible one is held `.hard` but must not grow either).
+        for index in rules.order where counts[index] > 0 && holds[index] != .recent && !problem.jobs[index].recentlyResized {
             tiers[problem.jobs[index].priority, default: []].append(index)
         }
         for priority in tiers.keys.sorted(by: >) {
@@ -178,7 +184,7 @@ struct WorkerCountPlanner {
 
     private func push(_ index: Int, into heap: inout SpareHeap, rules: PlanRules, gain: (Int, Int) -> Double) {
         let job = problem.jobs[index]
-        guard counts[index] < min(job.maxWorkers, rules.growthCap(index)) else { return }
+        guard counts[index] < min(job.maxWorkers, rules.growthCap(index), problem.workerCaps[index]) else { return }
         let value = gain(index, counts[index])
         if value > 1e-9 { heap.push(.init(gain: value, rank: position[index], job: index)) }
     }

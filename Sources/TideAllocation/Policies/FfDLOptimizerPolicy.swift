@@ -23,7 +23,7 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
             if fixed > 0 {
                 counts[index] = fixed
                 free -= fixed * job.gpusPerWorker
-            } else if job.gpusPerWorker <= problem.largestNode {
+            } else if job.gpusPerWorker <= problem.largestNode && problem.workerCaps[index] >= job.minWorkers {
                 open.append(index)
             }
         }
@@ -50,7 +50,7 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
         var choice = [Int32](repeating: 0, count: jobs.count * width)
         for position in stride(from: jobs.count - 1, through: 0, by: -1) {
             let job = problem.jobs[jobs[position]]
-            let options = usefulWidths(job)
+            let options = job.minWorkers...min(usefulWidths(job).upperBound, problem.workerCaps[jobs[position]])
             for c in 0...capacity {
                 var bestValue = best[(position + 1) * width + c]
                 var bestWorkers = 0

@@ -1,0 +1,122 @@
+import TideAllocation
+
+/// A discrete-event simulation of one policy on one trace, over the real
+/// allocation library.
+///
+/// Rounds run every `roundSeconds` and at every arrival and completion;
+/// events at the same instant share a round. Between rounds each running
+/// job progresses at its true speedup, except while a restart pauses it.
+/// What the policy sees is what Tide would know: speedups only at widths a
+/// job has run at, a remaining-time estimate only once it has been measured.
+public struct ClusterSimulator {
+    public let config: SimulationConfig
+    private var jobs: [JobProgress]
+    private var active: [Int] = []
+    private var now = 0.0
+    private var rounds = 0
+    private var allocatedGpuSeconds = 0.0
+    private let nodes: [NodeSnapshot]
+
+    public init(jobs: [SimulatedJob], config: SimulationConfig) {
+        self.config = config
+        let ordered = jobs.sorted { ($0.arrival, $0.name) < ($1.arrival, $1.name) }
+        self.jobs = ordered.map(JobProgress.init)
+        nodes = (0..<config.nodes).map { NodeSnapshot(name: nodeName($0), gpus: config.gpusPerNode) }
+    }
+
+    /// Runs every job to completion.
+    public static func run(_ jobs: [SimulatedJob], config: SimulationConfig) throws -> SimulationResult {
+        var simulator = ClusterSimulator(jobs: jobs, config: config)
+        return try simulator.run()
+    }
+
+    private mutating func run() throws -> SimulationResult {
+        var nextArrival = 0
+        var completed = 0
+        let eps = 1e-6
+        now = jobs.first?.job.arrival ?? 0
+        while completed < jobs.count {
+            while nextArrival < jobs.count && jobs[nextArrival].job.arrival <= now + eps {
+                active.append(nextArrival)
+                nextArrival += 1
+            }
+            if active.isEmpty {
+                now = jobs[nextArrival].job.arrival
+                continue
+            }
+            try allocateRound()
+            var next = now + config.roundSeconds
+            if nextArrival < jobs.count { next = min(next, jobs[nextArrival].job.arrival) }
+            for index in active { next = min(next, jobs[index].finishTime(after: now)) }
+            next = max(next, now)
+            for index in active {
+                jobs[index].advance(from: now, to: next)
+                allocatedGpuSeconds += Double(jobs[index].workers) * (next - now)
+            }
+            now = next
+            active.removeAll { index in
+                guard jobs[index].workers > 0, jobs[index].remainingWork <= eps * max(1, jobs[index].job.work)
+                else { return false }
+                jobs[index].completion = now
+                jobs[index].workers = 0
+                jobs[index].placement = []
+                completed += 1
+                return true
+            }
+        }
+        return SimulationResult(
+            policy: config.policy, jobs: jobs.map { JobOutcome($0, restartSeconds: config.restartSeconds) }, totalGPUs: config.totalGPUs,
+            allocatedGpuSeconds: allocatedGpuSeconds, rounds: rounds, restartSeconds: config.restartSeconds)
+    }
+
+    private mutating func allocateRound() throws {
+        rounds += 1
+        let snapshot = AllocationSnapshot(
+            policy: config.policy, now: now, minResizeInterval: config.minResizeInterval, nodes: nodes,
+            jobs: active.map { jobs[$0].snapshot(config: config) }, options: config.options)
+        let decision: AllocationDecision
+        do {
+            decision = try Allocator.allocate(snapshot)
+        } catch {
+            throw SimulationError(time: now, message: "the allocator refused the snapshot: \(error)")
+        }
+        var used = 0
+        for index in active {
+            let job = jobs[index].job
+            let allocation = decision.allocations[job.name]
+            let workers = allocation?.workers ?? 0
+            guard workers == 0 || (job.minWorkers...job.maxWorkers).contains(workers) else {
+                throw SimulationError(time: now, message: "\(job.name) got \(workers) workers outside \(job.minWorkers)...\(job.maxWorkers)")
+            }
+            used += workers
+            jobs[index].policyState = decision.policyState[job.name] ?? .emptyObject
+            apply(workers: workers, placement: allocation?.placement ?? [], to: index)
+        }
+        guard used <= config.totalGPUs else {
+            throw SimulationError(time: now, message: "\(used) GPUs handed out, the cluster has \(config.totalGPUs)")
+        }
+    }
+
+    private mutating func apply(workers: Int, placement: [NodeGPUs], to index: Int) {
+        var progress = jobs[index]
+        guard workers != progress.workers || placement != progress.placement else { return }
+        if workers > 0 {
+            if progress.firstStart == nil {
+                progress.firstStart = now
+            } else {
+                progress.restarts += 1
+            }
+            progress.pausedUntil = now + config.restartSeconds
+        }
+        progress.lastChange = now
+        progress.workers = workers
+        progress.placement = placement
+        jobs[index] = progress
+    }
+}
+
+/// `n000`-style node names that sort in numeric order.
+func nodeName(_ number: Int) -> String {
+    let digits = String(number)
+    return "n" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+}

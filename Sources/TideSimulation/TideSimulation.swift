@@ -1,1 +1,0 @@
-/// Trace readers, the discrete-event simulator and its report: see SimulationEngine.
