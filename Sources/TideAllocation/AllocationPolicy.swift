@@ -29,7 +29,7 @@ public struct PolicyPlan: Sendable {
 extension AllocationPolicy {
     /// Runs a rigid policy: jobs in `order` at `requestedWorkers`, or not at all.
     func rigidPlan(_ problem: AllocationProblem, order: [Int], state: [JSONValue]? = nil) -> PolicyPlan {
-        let rules = WorkerCountPlanner.PlanRules(order: order, admissionWidth: { $0.rigidWidth }, spareGain: nil)
+        let rules = WorkerCountPlanner.PlanRules(order: order, admissionWidth: { problem.jobs[$0].rigidWidth }, spareGain: nil)
         let counts = WorkerCountPlanner.plan(problem, rules: rules)
         return PolicyPlan(
             counts: counts, order: order,
@@ -47,7 +47,7 @@ extension AllocationPolicy {
             return job.curve.hullGain(from: workers) / Double(job.gpusPerWorker)
         }
         let rules = WorkerCountPlanner.PlanRules(
-            order: order, admissionWidth: { $0.minWorkers }, spareGain: marginal)
+            order: order, admissionWidth: { problem.jobs[$0].minWorkers }, spareGain: marginal)
         let counts = WorkerCountPlanner.plan(problem, rules: rules)
         return PolicyPlan(
             counts: counts, order: order,

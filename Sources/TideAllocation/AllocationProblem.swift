@@ -1,8 +1,9 @@
 /// A validated snapshot, digested for the policies: curves built, current
 /// counts read off placements, and the contract's hold rules worked out.
 public struct AllocationProblem: Sendable {
-    /// One job as the policies plan it.
-    public struct Job: Sendable {
+    /// One job as the policies plan it. A class, so that planners passing
+    /// jobs around copy a reference, not a snapshot full of strings.
+    public final class Job: Sendable {
         public let snapshot: JobSnapshot
         public let curve: SpeedupCurve
         /// Workers it holds now.
@@ -13,11 +14,23 @@ public struct AllocationProblem: Sendable {
         /// higher-priority job or a gang minimum needs its GPUs.
         public let recentlyResized: Bool
 
+        init(snapshot: JobSnapshot, curve: SpeedupCurve, current: Int, floor: Int, recentlyResized: Bool) {
+            self.snapshot = snapshot
+            self.curve = curve
+            self.current = current
+            self.floor = floor
+            self.recentlyResized = recentlyResized
+            gpusPerWorker = snapshot.gpusPerWorker
+            minWorkers = snapshot.minWorkers
+            maxWorkers = snapshot.maxWorkers
+            priority = snapshot.priority
+        }
+
+        public let gpusPerWorker: Int
+        public let minWorkers: Int
+        public let maxWorkers: Int
+        public let priority: Int
         public var name: String { snapshot.name }
-        public var gpusPerWorker: Int { snapshot.gpusPerWorker }
-        public var minWorkers: Int { snapshot.minWorkers }
-        public var maxWorkers: Int { snapshot.maxWorkers }
-        public var priority: Int { snapshot.priority }
         public var isRunning: Bool { current > 0 }
         /// The width a rigid policy runs the job at.
         public var rigidWidth: Int { snapshot.requestedWorkers }
@@ -40,7 +53,7 @@ public struct AllocationProblem: Sendable {
         try SnapshotValidator.validate(snapshot)
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
-        largestNode = snapshot.nodes.map(\.availableGpus.count).max() ?? 0
+        largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }
         jobs = snapshot.jobs.map { job in
             let current = job.currentWorkers
             let clamped = min(current, job.maxWorkers)

@@ -46,14 +46,15 @@ public enum Allocator {
         let freeAfter = problem.capacity - problem.jobs.indices.reduce(0) {
             $0 + placed.counts[$1] * problem.jobs[$1].gpusPerWorker
         }
+        var reasons = PendingReasons(problem)
         for (index, job) in problem.jobs.enumerated() {
             decision.policyState[job.name] = plan.state[index]
             if placed.counts[index] > 0 {
                 decision.allocations[job.name] = JobAllocation(
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
-                decision.pending[job.name] = PendingReason.explain(
-                    job, problem: problem, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index) || problem.workerCaps[index] < job.minWorkers)
+                decision.pending[job.name] = reasons.explain(
+                    job, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index) || problem.workerCaps[index] < job.minWorkers)
             }
         }
         return decision

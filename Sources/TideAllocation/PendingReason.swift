@@ -1,24 +1,54 @@
 /// Why a job got no workers this round, in words a user can act on.
-enum PendingReason {
-    static func explain(
-        _ job: AllocationProblem.Job, problem: AllocationProblem, freeAfter: Int, fragmented: Bool
-    ) -> String {
+///
+/// Built once per round: the counts it quotes are precomputed, so a round
+/// with thousands of pending jobs stays linear.
+struct PendingReasons {
+    private let problem: AllocationProblem
+    /// Priorities of the running jobs, ascending.
+    private let runningPriorities: [Int]
+    private var slotsBySize: [Int: Int] = [:]
+
+    init(_ problem: AllocationProblem) {
+        self.problem = problem
+        runningPriorities = problem.jobs.compactMap { $0.isRunning ? $0.priority : nil }.sorted()
+    }
+
+    mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
         let need = job.minWorkers * job.gpusPerWorker
         if job.gpusPerWorker > problem.largestNode {
-            return "a worker needs \(job.gpusPerWorker) GPUs, the largest node has \(problem.largestNode) available"
+            return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
         }
         if need > problem.capacity {
-            return "needs \(need) GPUs for its minimum of \(job.minWorkers) workers, only \(problem.capacity) are available"
+            return "needs \(gpus(need)) for its minimum of \(job.minWorkers) workers, only \(problem.capacity) are available"
         }
-        let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
+        let slots = wholeWorkers(job.gpusPerWorker)
         if job.minWorkers > slots {
-            return "needs \(job.minWorkers) workers of \(job.gpusPerWorker) GPUs, the nodes' available GPUs hold at most \(slots) such workers"
+            return "needs \(job.minWorkers) workers of \(gpus(job.gpusPerWorker)), the nodes' available GPUs hold at most \(slots) such workers"
         }
         if fragmented {
-            return "needs \(need) GPUs in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
+            return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }
-        let blockers = problem.jobs.filter { $0.priority > job.priority && $0.isRunning }.count
+        let blockers = runningPriorities.count - firstAbove(job.priority)
         let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
-        return "needs \(need) GPUs, \(max(freeAfter, 0)) free\(suffix)"
+        return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
+
+    private mutating func wholeWorkers(_ size: Int) -> Int {
+        if let known = slotsBySize[size] { return known }
+        let slots = problem.wholeWorkers(gpusPerWorker: size)
+        slotsBySize[size] = slots
+        return slots
+    }
+
+    /// Index of the first running priority above `priority`.
+    private func firstAbove(_ priority: Int) -> Int {
+        var low = 0, high = runningPriorities.count
+        while low < high {
+            let mid = (low + high) / 2
+            if runningPriorities[mid] <= priority { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private func gpus(_ count: Int) -> String { count == 1 ? "1 GPU" : "\(count) GPUs" }
 }

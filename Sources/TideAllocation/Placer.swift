@@ -32,9 +32,13 @@ struct Placer {
 
     private init(problem: AllocationProblem, counts: [Int]) {
         self.problem = problem
-        nodeNames = problem.snapshot.nodes.map(\.name)
+        nodeNames = problem.snapshot.nodes.map { $0.name }
         nodeIndex = Dictionary(uniqueKeysWithValues: nodeNames.enumerated().map { ($1, $0) })
-        free = problem.snapshot.nodes.map { $0.availableGpus.sorted() }
+        // Usually already sorted: share the snapshot's array instead of copying it.
+        free = problem.snapshot.nodes.map { node in
+            let gpus = node.availableGpus
+            return zip(gpus, gpus.dropFirst()).allSatisfy { $0 < $1 } ? gpus : gpus.sorted()
+        }
         holdings = Array(repeating: [:], count: problem.jobs.count)
         self.counts = counts
     }
@@ -62,7 +66,15 @@ struct Placer {
     }
 
     private mutating func keepCurrentGPUs() {
-        var kept = Array(repeating: Set<Int>(), count: nodeNames.count)
+        // One flat bitmap by node and GPU index: no hashing or allocation per node.
+        var offsets: [Int] = []
+        offsets.reserveCapacity(free.count)
+        var total = 0
+        for gpus in free {
+            offsets.append(total)
+            total += (gpus.last ?? -1) + 1
+        }
+        var kept = [Bool](repeating: false, count: total)
         for (index, job) in problem.jobs.enumerated() where job.isRunning && counts[index] > 0 {
             var workersLeft = min(counts[index], job.current)
             let groups = job.snapshot.placement.sorted {
@@ -73,11 +85,14 @@ struct Placer {
                 let take = min(workersLeft, group.gpus.count / job.gpusPerWorker)
                 let gpus = Array(group.gpus.sorted().prefix(take * job.gpusPerWorker))
                 holdings[index][node] = gpus
-                kept[node].formUnion(gpus)
+                for gpu in gpus { kept[offsets[node] + gpu] = true }
                 workersLeft -= take
             }
         }
-        for node in free.indices { free[node].removeAll { kept[node].contains($0) } }
+        for node in free.indices where !holdings.isEmpty {
+            let offset = offsets[node]
+            free[node].removeAll { kept[offset + $0] }
+        }
     }
 
     /// Adds up to `workers` workers to a job; returns how many fit.

@@ -15,41 +15,65 @@ public enum SnapshotValidator {
         if let knob = snapshot.options.tiresiasPromoteKnob {
             try check(knob > 0 && knob.isFinite, "options.tiresiasPromoteKnob", "must be positive")
         }
-        let gpusByNode = try validateNodes(snapshot.nodes)
-        var owner: [String: String] = [:]
+        var table = try validateNodes(snapshot.nodes)
         var names = Set<String>()
         for (index, job) in snapshot.jobs.enumerated() {
-            let path = "jobs[\(index)]"
+            let path = JobPath(index: index)
             try check(!job.name.isEmpty, "\(path).name", "must not be empty")
             try check(names.insert(job.name).inserted, "\(path).name", "duplicate job name '\(job.name)'")
             try validateCounts(job, path: path)
             try validateTimes(job, path: path)
-            try validatePlacement(job, path: path, gpusByNode: gpusByNode, owner: &owner)
+            try validatePlacement(job, index: index, path: path, table: &table, jobs: snapshot.jobs)
             try validateSpeedup(job, path: path)
         }
     }
 
-    private static func validateNodes(_ nodes: [NodeSnapshot]) throws -> [String: Set<Int>] {
-        var available: [String: Set<Int>] = [:]
-        for (index, node) in nodes.enumerated() {
-            let path = "nodes[\(index)]"
-            try check(!node.name.isEmpty, "\(path).name", "must not be empty")
-            try check(available[node.name] == nil, "\(path).name", "duplicate node name '\(node.name)'")
-            try check(node.gpus >= 0, "\(path).gpus", "must not be negative, got \(node.gpus)")
-            var seen = Set<Int>()
-            for (gpuIndex, gpu) in node.availableGpus.enumerated() {
-                let gpuPath = "\(path).availableGpus[\(gpuIndex)]"
-                try check(
-                    gpu >= 0 && gpu < node.gpus, gpuPath,
-                    "GPU \(gpu) is not on node '\(node.name)', which has GPUs 0..<\(node.gpus)")
-                try check(seen.insert(gpu).inserted, gpuPath, "GPU \(gpu) is listed twice")
-            }
-            available[node.name] = seen
+    /// A slot per GPU index of every node, in one flat array (no allocation
+    /// or hashing per node or GPU): `unavailable`, `free`, or the holder's
+    /// job index.
+    private struct GPUTable {
+        static let unavailable: Int32 = -2
+        static let free: Int32 = -1
+        var nodeIndex: [String: Int] = [:]
+        var offsets: [Int] = []
+        var sizes: [Int] = []
+        var slots: [Int32] = []
+
+        func slot(node: Int, gpu: Int) -> Int32 {
+            gpu >= 0 && gpu < sizes[node] ? slots[offsets[node] + gpu] : Self.unavailable
         }
-        return available
     }
 
-    private static func validateCounts(_ job: JobSnapshot, path: String) throws {
+    private static func validateNodes(_ nodes: [NodeSnapshot]) throws -> GPUTable {
+        var table = GPUTable()
+        table.nodeIndex.reserveCapacity(nodes.count)
+        for (index, node) in nodes.enumerated() {
+            func path() -> String { "nodes[\(index)]" }
+            try check(!node.name.isEmpty, "\(path()).name", "must not be empty")
+            try check(table.nodeIndex[node.name] == nil, "\(path()).name", "duplicate node name '\(node.name)'")
+            try check(node.gpus >= 0, "\(path()).gpus", "must not be negative, got \(node.gpus)")
+            let offset = table.slots.count
+            var size = 0
+            for (gpuIndex, gpu) in node.availableGpus.enumerated() {
+                func gpuPath() -> String { "\(path()).availableGpus[\(gpuIndex)]" }
+                try check(
+                    gpu >= 0 && gpu < node.gpus, gpuPath(),
+                    "GPU \(gpu) is not on node '\(node.name)', which has GPUs 0..<\(node.gpus)")
+                if gpu >= size {
+                    table.slots.append(contentsOf: repeatElement(GPUTable.unavailable, count: gpu + 1 - size))
+                    size = gpu + 1
+                }
+                try check(table.slots[offset + gpu] == GPUTable.unavailable, gpuPath(), "GPU \(gpu) is listed twice")
+                table.slots[offset + gpu] = GPUTable.free
+            }
+            table.nodeIndex[node.name] = index
+            table.offsets.append(offset)
+            table.sizes.append(size)
+        }
+        return table
+    }
+
+    private static func validateCounts(_ job: JobSnapshot, path: JobPath) throws {
         try check(job.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.minWorkers)")
         try check(
             job.maxWorkers >= job.minWorkers, "\(path).maxWorkers",
@@ -60,57 +84,54 @@ public enum SnapshotValidator {
         try check(job.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.gpusPerWorker)")
     }
 
-    private static func validateTimes(_ job: JobSnapshot, path: String) throws {
-        let amounts: [(String, Double)] = [
-            ("attainedGpuSeconds", job.attainedGpuSeconds), ("runningSeconds", job.runningSeconds),
-            ("waitingSeconds", job.waitingSeconds), ("restartSeconds", job.restartSeconds),
-        ]
-        for (field, value) in amounts {
+    private static func validateTimes(_ job: JobSnapshot, path: JobPath) throws {
+        func amount(_ value: Double, _ field: String) throws {
             try check(value.isFinite && value >= 0, "\(path).\(field)", "must be a non-negative number, got \(value)")
         }
-        let instants: [(String, Double?)] = [
-            ("submitTime", job.submitTime), ("firstStartTime", job.firstStartTime),
-            ("lastResizeTime", job.lastResizeTime),
-        ]
-        for case let (field, value?) in instants {
-            try check(value.isFinite, "\(path).\(field)", "must be a finite number of seconds")
+        func instant(_ value: Double?, _ field: String) throws {
+            if let value { try check(value.isFinite, "\(path).\(field)", "must be a finite number of seconds") }
         }
-        if let remaining = job.remainingSeconds {
-            try check(
-                remaining.isFinite && remaining >= 0, "\(path).remainingSeconds",
-                "must be a non-negative number, got \(remaining)")
-        }
+        try amount(job.attainedGpuSeconds, "attainedGpuSeconds")
+        try amount(job.runningSeconds, "runningSeconds")
+        try amount(job.waitingSeconds, "waitingSeconds")
+        try amount(job.restartSeconds, "restartSeconds")
+        try instant(job.submitTime, "submitTime")
+        try instant(job.firstStartTime, "firstStartTime")
+        try instant(job.lastResizeTime, "lastResizeTime")
+        if let remaining = job.remainingSeconds { try amount(remaining, "remainingSeconds") }
     }
 
     private static func validatePlacement(
-        _ job: JobSnapshot, path: String, gpusByNode: [String: Set<Int>], owner: inout [String: String]
+        _ job: JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
-        var nodesSeen = Set<String>()
+        var nodesSeen = Set<Int>()
         for (index, entry) in job.placement.enumerated() {
-            let entryPath = "\(path).placement[\(index)]"
-            guard let available = gpusByNode[entry.node] else {
-                throw AllocationInputError(field: "\(entryPath).node", "unknown node '\(entry.node)'")
+            func entryPath() -> String { "\(path).placement[\(index)]" }
+            guard let node = table.nodeIndex[entry.node] else {
+                throw AllocationInputError(field: "\(entryPath()).node", "unknown node '\(entry.node)'")
             }
-            try check(nodesSeen.insert(entry.node).inserted, "\(entryPath).node", "node '\(entry.node)' is listed twice")
+            try check(nodesSeen.insert(node).inserted, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
             try check(
-                !entry.gpus.isEmpty && entry.gpus.count % job.gpusPerWorker == 0, "\(entryPath).gpus",
+                !entry.gpus.isEmpty && entry.gpus.count % job.gpusPerWorker == 0, "\(entryPath()).gpus",
                 "holds \(entry.gpus.count) GPUs, not a whole number of \(job.gpusPerWorker)-GPU workers")
             for (gpuIndex, gpu) in entry.gpus.enumerated() {
-                let gpuPath = "\(entryPath).gpus[\(gpuIndex)]"
-                try check(
-                    available.contains(gpu), gpuPath,
-                    "GPU \(gpu) of node '\(entry.node)' is not in that node's availableGpus")
-                let key = "\(entry.node)/\(gpu)"
-                if let other = owner[key] {
+                func gpuPath() -> String { "\(entryPath()).gpus[\(gpuIndex)]" }
+                let holder = table.slot(node: node, gpu: gpu)
+                if holder == GPUTable.unavailable {
                     throw AllocationInputError(
-                        field: gpuPath, "GPU \(gpu) of node '\(entry.node)' is already held by job '\(other)'")
+                        field: gpuPath(), "GPU \(gpu) of node '\(entry.node)' is not in that node's availableGpus")
                 }
-                owner[key] = job.name
+                if holder != GPUTable.free {
+                    throw AllocationInputError(
+                        field: gpuPath(),
+                        "GPU \(gpu) of node '\(entry.node)' is already held by job '\(jobs[Int(holder)].name)'")
+                }
+                table.slots[table.offsets[node] + gpu] = Int32(jobIndex)
             }
         }
     }
 
-    private static func validateSpeedup(_ job: JobSnapshot, path: String) throws {
+    private static func validateSpeedup(_ job: JobSnapshot, path: JobPath) throws {
         let points = try job.speedup.map { key, value -> (Int, Double) in
             // Only the canonical spelling: "02" or "+2" beside "2" would name one
             // width twice, and which value won would depend on dictionary order.
@@ -133,7 +154,17 @@ public enum SnapshotValidator {
         }
     }
 
-    private static func check(_ condition: Bool, _ field: String, _ message: @autoclosure () -> String) throws {
-        if !condition { throw AllocationInputError(field: field, message()) }
+    // Both texts are built only on failure: a valid snapshot of 10,000 jobs builds none.
+    private static func check(
+        _ condition: Bool, _ field: @autoclosure () -> String, _ message: @autoclosure () -> String
+    ) throws {
+        if !condition { throw AllocationInputError(field: field(), message()) }
     }
+
+    /// `jobs[i]`, spelled out only when an error needs it.
+    private struct JobPath: CustomStringConvertible {
+        let index: Int
+        var description: String { "jobs[\(index)]" }
+    }
+
 }

@@ -18,7 +18,7 @@ struct WorkerCountPlanner {
         /// Job indices in policy order, higher priority tiers first.
         var order: [Int]
         /// Workers a job is admitted with: `requestedWorkers` for rigid policies, `minWorkers` for elastic.
-        var admissionWidth: (AllocationProblem.Job) -> Int
+        var admissionWidth: (Int) -> Int
         /// Gain per GPU of a job's next worker, or nil for a rigid policy (no spare phase).
         var spareGain: ((Int, Int) -> Double)?
         /// The most workers the spare phase may give a job.
@@ -27,8 +27,17 @@ struct WorkerCountPlanner {
         var softHold: (Int) -> Bool = { _ in false }
         /// Whether admitting the first job may stop the second, softly held, job.
         var mayStop: (Int, Int) -> Bool = { _, _ in false }
+        /// A job may stop no more holds than one of its tier earlier in the
+        /// order with a lower threshold (`mayStop` must respect this).
+        var stopThreshold: (Int) -> Double = { _ in 0 }
         /// Whether admitting this job may stop some softly held job (a cheap upper bound of `mayStop`).
         var mayStopAny: (Int) -> Bool = { _ in false }
+
+        /// What a held job loses by giving up its last worker; holds are
+        /// reclaimed cheapest first (last in policy order first when nil).
+        var reclaimCost: ((Int, Int) -> Double)? = nil
+        /// Workers a held job owns; more than this is borrowed spare, returned first.
+        var ownedWidth: (Int) -> Int = { _ in Int.max }
 
         /// Rigid policies run a job at its admission width or not at all.
         var isRigid: Bool { spareGain == nil }
@@ -41,11 +50,17 @@ struct WorkerCountPlanner {
     private(set) var free: Int
     private var holds: [Hold]
     private var position: [Int]
-    /// Held jobs, the last in policy order first: the order GPUs are reclaimed in.
+    /// Held jobs in the order GPUs are reclaimed from them.
     private var holdersLastFirst: [Int] = []
     /// GPUs held above minimums that another job's gang minimum may take.
     private var shrinkableGPUs = 0
     private var lowestHeldPriority = Int.max
+    private var wholeWorkersBySize: [Int: Int] = [:]
+    /// Claims that failed, per priority: a later claim of as much, whose
+    /// stop threshold is as high (it may stop no more jobs), fails too.
+    private var failedClaims: [Int: [(threshold: Double, need: Int)]] = [:]
+    /// Jobs that gave up GPUs this round: they do not take spare ones back.
+    private var shrunk: [Bool]
 
     init(problem: AllocationProblem) {
         self.problem = problem
@@ -53,6 +68,7 @@ struct WorkerCountPlanner {
         free = problem.capacity
         holds = Array(repeating: .none, count: problem.jobs.count)
         position = Array(repeating: 0, count: problem.jobs.count)
+        shrunk = Array(repeating: false, count: problem.jobs.count)
     }
 
     /// Runs the three phases and returns the worker count of every job.
@@ -88,32 +104,60 @@ struct WorkerCountPlanner {
                 }
             }
         }
-        holdersLastFirst = problem.jobs.indices.filter { holds[$0] != .none }.sorted { position[$0] > position[$1] }
+        let held = problem.jobs.indices.filter { holds[$0] != .none }
+        if let cost = rules.reclaimCost {
+            let costs = held.map { cost($0, counts[$0]) }
+            holdersLastFirst = held.indices.sorted { costs[$0] != costs[$1] ? costs[$0] < costs[$1] : position[held[$0]] > position[held[$1]] }
+                .map { held[$0] }
+        } else {
+            holdersLastFirst = held.sorted { position[$0] > position[$1] }
+        }
     }
 
     private mutating func admit(_ index: Int, rules: PlanRules) {
         let job = problem.jobs[index]
-        let width = min(rules.admissionWidth(job), problem.workerCaps[index])
-        let need = width * job.gpusPerWorker
+        let width = min(rules.admissionWidth(index), problem.workerCaps[index])
+        let size = job.gpusPerWorker
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
-        guard width >= job.minWorkers, job.gpusPerWorker <= problem.largestNode, need <= problem.capacity,
-            width <= problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
-        else {
+        guard job.minWorkers <= width, width <= wholeWorkers(size), size <= problem.largestNode else { return }
+        if free >= width * size {
+            take(width, for: index)
             return
         }
-        if free < need {
-            // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
-            let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
-            guard free + shrinkableGPUs >= need || mayStop else { return }
-            guard reclaim(need, for: index, rules: rules, stopping: mayStop) else { return }
+        let need = width * size
+        let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
+        // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
+        guard free + shrinkableGPUs >= need || mayStop else { return }
+        // What holds can give only falls as admission goes on, and later jobs
+        // of a tier may stop no more than earlier ones: a claim that failed
+        // fails again for as much or more under a threshold as high.
+        let threshold = rules.stopThreshold(index)
+        if failedClaims[job.priority, default: []].contains(where: { $0.threshold <= threshold && $0.need <= need }) {
+            return
         }
-        counts[index] = width
-        free -= need
+        guard reclaim(need, for: index, rules: rules, stopping: mayStop) else {
+            failedClaims[job.priority, default: []].append((threshold, need))
+            return
+        }
+        take(width, for: index)
     }
 
-    /// Frees `need` GPUs from holds for `claimant`, the last in policy order
-    /// first: shrinks to minimums, then stops. Changes nothing when it cannot.
+    private mutating func wholeWorkers(_ size: Int) -> Int {
+        if let known = wholeWorkersBySize[size] { return known }
+        let count = problem.wholeWorkers(gpusPerWorker: size)
+        wholeWorkersBySize[size] = count
+        return count
+    }
+
+    private mutating func take(_ workers: Int, for index: Int) {
+        counts[index] = workers
+        free -= workers * problem.jobs[index].gpusPerWorker
+    }
+
+    /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
+    /// borrowed GPUs (above a job's owned width) all at once, then shrinks to
+    /// minimums, then stops. Changes nothing when it cannot.
     private mutating func reclaim(_ need: Int, for claimant: Int, rules: PlanRules, stopping: Bool) -> Bool {
         var floors: [(holder: Int, floor: Int)] = []
         var reclaimable = free
@@ -122,25 +166,41 @@ struct WorkerCountPlanner {
             if floor < counts[holder] {
                 floors.append((holder, floor))
                 reclaimable += (counts[holder] - floor) * problem.jobs[holder].gpusPerWorker
+                // With stops allowed, look further: shrinking others beats stopping one.
                 if !stopping && reclaimable >= need { break }
             }
         }
         guard reclaimable >= need else { return false }
-        for stop in [false, true] {
+        for pass in 0..<3 {
             for (holder, floor) in floors where free < need {
                 let holderJob = problem.jobs[holder]
-                let target = stop ? floor : max(floor, holderJob.minWorkers)
-                while counts[holder] > target && free < need {
-                    let step = counts[holder] == holderJob.minWorkers ? holderJob.minWorkers : 1
-                    if counts[holder] > holderJob.minWorkers, !rules.isRigid {
-                        shrinkableGPUs -= holderJob.gpusPerWorker
+                let owned = max(rules.ownedWidth(holder), holderJob.minWorkers)
+                switch pass {
+                case 0 where counts[holder] > owned && owned >= floor:
+                    // One restart returns everything borrowed, room for the next newcomers too.
+                    shrink(holder, to: owned, rules: rules)
+                case 1:
+                    while counts[holder] > max(floor, holderJob.minWorkers) && free < need {
+                        shrink(holder, to: counts[holder] - 1, rules: rules)
                     }
-                    counts[holder] -= step
-                    free += step * holderJob.gpusPerWorker
+                case 2 where floor == 0:
+                    shrink(holder, to: 0, rules: rules)
+                default:
+                    break
                 }
             }
         }
-        return true
+        return free >= need
+    }
+
+    private mutating func shrink(_ holder: Int, to workers: Int, rules: PlanRules) {
+        let job = problem.jobs[holder]
+        if !rules.isRigid {
+            shrinkableGPUs -= (max(counts[holder] - job.minWorkers, 0) - max(workers - job.minWorkers, 0)) * job.gpusPerWorker
+        }
+        free += (counts[holder] - workers) * job.gpusPerWorker
+        counts[holder] = workers
+        shrunk[holder] = true
     }
 
     /// The fewest workers `holder` may keep so that `claimant` can run.
@@ -166,7 +226,7 @@ struct WorkerCountPlanner {
         var tiers: [Int: [Int]] = [:]
         // A recently resized job keeps its count, whatever its hold (a
         // non-preemptible one is held `.hard` but must not grow either).
-        for index in rules.order where counts[index] > 0 && holds[index] != .recent && !problem.jobs[index].recentlyResized {
+        for index in rules.order where counts[index] > 0 && holds[index] != .recent && !problem.jobs[index].recentlyResized && !shrunk[index] {
             tiers[problem.jobs[index].priority, default: []].append(index)
         }
         for priority in tiers.keys.sorted(by: >) {

@@ -1,13 +1,13 @@
 /// The side-by-side text table of several policies' results.
 public enum ResultTable {
     public static func render(_ results: [SimulationResult]) -> String {
-        let header = ["policy", "avg JCT", "p50 JCT", "p99 JCT", "makespan", "avg queue", "GPU util", "restarts/job", "worst slowdown", "rounds"]
+        let header = ["policy", "avg JCT", "p50 JCT", "p99 JCT", "makespan", "avg queue", "GPU util", "restarts/job", "worst slowdown", "rounds", "wall"]
         let rows = results.map { result in
             [
                 result.policy, duration(result.averageJCT), duration(result.p50JCT), duration(result.p99JCT),
                 duration(result.makespan), duration(result.averageQueueingDelay),
                 fixed(result.gpuUtilisation * 100, 1) + "%", fixed(result.restartsPerJob, 2),
-                fixed(result.worstSlowdown, 1) + "x", String(result.rounds),
+                fixed(result.worstSlowdown, 1) + "x", String(result.rounds), fixed(result.wallSeconds, 2) + "s",
             ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }

@@ -27,10 +27,3 @@ public struct SimulationConfig: Sendable {
 
     public var totalGPUs: Int { nodes * gpusPerNode }
 }
-
-/// The simulation stopped: the allocator refused a snapshot or broke an invariant.
-public struct SimulationError: Error, Sendable, CustomStringConvertible {
-    public var time: Double
-    public var message: String
-    public var description: String { "at t=\(Int(time))s: \(message)" }
-}

@@ -37,6 +37,10 @@ public struct SimulationResult: Sendable, Codable, Equatable {
     public var restartsPerJob: Double
     /// The largest JCT over the time the job would take alone.
     public var worstSlowdown: Double
+    /// Wall-clock seconds the simulation took (the only figure that varies between identical runs).
+    public var wallSeconds: Double = 0
+    /// The part of `wallSeconds` spent inside the policy (`Allocator.allocate`).
+    public var allocatorWallSeconds: Double = 0
 
     init(
         policy: String, jobs outcomes: [JobOutcome], totalGPUs: Int, allocatedGpuSeconds: Double, rounds: Int,

@@ -147,7 +147,12 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         let snapshot = try AllocationCoding.decodeSnapshot(Data(json.utf8))
         let decision = try Allocator.allocate(snapshot)
         #expect(violations(snapshot, decision).isEmpty)
-        #expect(decision.allocations.count == 2, "\(decision)")
+        // Both are usable inputs: each job runs, or waits with a reason (tide
+        // may run "holes" at its measured efficient width of 8 on the one node).
+        #expect(!decision.allocations.isEmpty, "\(decision)")
+        for name in ["dip", "holes"] {
+            #expect(decision.allocations[name] != nil || !(decision.pending[name] ?? "").isEmpty, "\(decision)")
+        }
     }
 
     /// Finding: a speedup table naming one width twice ("2" and "02") made the

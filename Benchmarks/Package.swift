@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Benchmarks of Tide's allocation round, kept out of the main package so its
+/// tests never build benchmark tools. Run `./run-timing.sh` from here.
+let package = Package(
+    name: "TideBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "tide", path: ".."),
+        // Default traits minus RuntimeInterposer: swift-runtime-interposer is not
+        // in the local package mirror, and the ARC counters it gives are not needed.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Seeded snapshot generator shared by the benchmarks and the helper tool.
+        .target(
+            name: "TideBenchSupport",
+            dependencies: [.product(name: "TideAllocation", package: "tide")]
+        ),
+        // `swift package benchmark` suite (sources must live under Benchmarks/).
+        .executableTarget(
+            name: "AllocationBenchmarks",
+            dependencies: [
+                "TideBenchSupport",
+                .product(name: "TideAllocation", package: "tide"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/AllocationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.
+        .executableTarget(
+            name: "tide-bench",
+            dependencies: ["TideBenchSupport", .product(name: "TideAllocation", package: "tide")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
