@@ -17,10 +17,10 @@ for n in 1 2 3 4; do
 done
 
 echo "== Philly, 2,000 jobs on 256 GPUs =="
-"$cmd" simulate --trace "$traces/philly.csv" --sample 2000 --gpus 256 --policy all \
+"$cmd" simulate --trace "$traces/philly.csv" --sample 2000 --start 60000 --gpus 256 --policy all \
   --json >"$out/philly-2000.json"
-"$cmd" simulate --trace "$traces/philly.csv" --sample 2000 --gpus 256 --policy all --plot "$out/philly-2000.svg"
+"$cmd" simulate --trace "$traces/philly.csv" --sample 2000 --start 60000 --gpus 256 --policy all --plot "$out/philly-2000.svg"
 
 echo "== Philly, 20,000 jobs on 2,048 GPUs, tide =="
-/usr/bin/time -f "wall %es, max RSS %MkB" "$cmd" simulate --trace "$traces/philly.csv" --sample 20000 \
+/usr/bin/time -f "wall %es, max RSS %MkB" "$cmd" simulate --trace "$traces/philly.csv" --sample 20000 --start 60000 \
   --gpus 2048 --policy tide

@@ -160,14 +160,17 @@ struct WorkerCountPlanner {
     /// minimums, then stops. Changes nothing when it cannot.
     private mutating func reclaim(_ need: Int, for claimant: Int, rules: PlanRules, stopping: Bool) -> Bool {
         var floors: [(holder: Int, floor: Int)] = []
-        var reclaimable = free
+        var reclaimable = free, byShrinking = free
+        // Shrinking others beats stopping one: look on while shrinks alone could still do.
+        let shrinksCanDo = free + shrinkableGPUs >= need
         for holder in holdersLastFirst where counts[holder] > 0 && holder != claimant {
             let floor = lowestCount(holder, for: claimant, rules: rules)
             if floor < counts[holder] {
+                let job = problem.jobs[holder]
                 floors.append((holder, floor))
-                reclaimable += (counts[holder] - floor) * problem.jobs[holder].gpusPerWorker
-                // With stops allowed, look further: shrinking others beats stopping one.
-                if !stopping && reclaimable >= need { break }
+                reclaimable += (counts[holder] - floor) * job.gpusPerWorker
+                byShrinking += (counts[holder] - max(floor, min(counts[holder], job.minWorkers))) * job.gpusPerWorker
+                if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
             }
         }
         guard reclaimable >= need else { return false }

@@ -1,4 +1,3 @@
-import Foundation
 import TideAllocation
 
 /// A discrete-event simulation of one policy on one trace, over the real
@@ -95,17 +94,19 @@ public struct ClusterSimulator {
             decision = try Allocator.allocate(snapshot)
             allocatorTime += started.duration(to: clock.now)
         } catch {
-            throw SimulationError(round: rounds, time: now, message: "policy \(config.policy) refused the snapshot: \(error)")
+            throw SimulationError(
+                round: rounds, time: now, message: "policy \(config.policy) refused the snapshot: \(error)")
         }
-        do {
-            // Shares storage, and ends before the writes below so they never copy.
-            let progress = jobs
-            try decisionCheck.check(decision, jobs: active.lazy.map { progress[$0].job }, round: rounds, time: now)
+        // Checked whole before any of it is applied; each name is looked up once.
+        let answers = try active.map { index in
+            let allocation = decision.allocations[jobs[index].job.name]
+            try decisionCheck.check(jobs[index].job, allocation, in: decision, round: rounds, time: now)
+            return allocation
         }
-        for index in active {
-            let job = jobs[index].job
-            let allocation = decision.allocations[job.name]
-            jobs[index].policyState = decision.policyState[job.name] ?? .emptyObject
+        try decisionCheck.checkAnswered(
+            decision, jobs: active.count, names: active.map { jobs[$0].job.name }, round: rounds, time: now)
+        for (index, allocation) in zip(active, answers) {
+            jobs[index].policyState = decision.policyState[jobs[index].job.name] ?? .emptyObject
             apply(workers: allocation?.workers ?? 0, placement: allocation?.placement ?? [], to: index)
         }
     }

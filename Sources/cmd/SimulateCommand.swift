@@ -84,7 +84,9 @@ struct SimulateCommand: AsyncParsableCommand {
                 loaded.notes.forEach { FileHandle.standardError.write(Data("note: \($0)\n".utf8)) }
                 workload = loaded.jobs
             } catch let error as TraceError {
-                throw ValidationError(error.description)
+                // A bad trace is bad input, like a bad snapshot for `allocate`; no usage text.
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(2)
             }
             label = URL(fileURLWithPath: trace).lastPathComponent
         } else {

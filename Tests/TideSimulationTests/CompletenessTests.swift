@@ -46,31 +46,3 @@ import TideSimulation
         }
     }
 }
-
-/// Same trace, same policy: the same schedule.
-@Suite struct DeterminismTests {
-    @Test(arguments: ["tide", "tiresias", "elastic-fifo"])
-    func sameTraceAndPolicyGiveIdenticalResults(policy: String) throws {
-        let jobs = try Fixtures.synthetic40()
-        let first = try ClusterSimulator.run(jobs, config: SimulationConfig(policy: policy))
-        let second = try ClusterSimulator.run(jobs, config: SimulationConfig(policy: policy))
-        #expect(first.withoutTimings == second.withoutTimings)
-    }
-
-    @Test func theJobOrderOfTheInputDoesNotMatter() throws {
-        let jobs = try Fixtures.synthetic40()
-        let forward = try ClusterSimulator.run(jobs, config: SimulationConfig(policy: "tide"))
-        let backward = try ClusterSimulator.run(jobs.reversed(), config: SimulationConfig(policy: "tide"))
-        #expect(forward.withoutTimings == backward.withoutTimings)
-    }
-}
-
-extension SimulationResult {
-    /// The result with the wall-clock figures zeroed: only they may differ between identical runs.
-    var withoutTimings: SimulationResult {
-        var copy = self
-        copy.wallSeconds = 0
-        copy.allocatorWallSeconds = 0
-        return copy
-    }
-}

@@ -11,8 +11,11 @@ import Testing
 
     func check(_ allocations: [String: JobAllocation], pending: [String: String] = [:]) throws {
         var check = DecisionCheck(nodes: [NodeSnapshot(name: "n0", gpus: 4)], gpusPerNode: 4)
-        try check.check(
-            AllocationDecision(allocations: allocations, pending: pending), jobs: Self.jobs, round: 7, time: 420)
+        let decision = AllocationDecision(allocations: allocations, pending: pending)
+        for job in Self.jobs {
+            try check.check(job, allocations[job.name], in: decision, round: 7, time: 420)
+        }
+        try check.checkAnswered(decision, jobs: Self.jobs.count, names: Self.jobs.map(\.name), round: 7, time: 420)
     }
 
     func on(_ gpus: [Int], node: String = "n0") -> JobAllocation {
@@ -53,8 +56,9 @@ import Testing
         #expect(refused("a", "does not exist") { try check(["a": on([4]), "b": on([1])]) })
     }
 
-    @Test func aJobLeftOutOrInventedIsRefused() {
+    @Test func aJobLeftOutOrInventedOrAnsweredTwiceIsRefused() {
         #expect(refused("b", "neither") { try check(["a": on([0, 1])]) })
         #expect(refused("z", "not in the snapshot") { try check(["a": on([0]), "b": on([1]), "z": on([2])]) })
+        #expect(refused("a", "both") { try check(["a": on([0]), "b": on([1])], pending: ["a": "waits"]) })
     }
 }

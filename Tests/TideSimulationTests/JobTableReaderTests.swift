@@ -37,9 +37,45 @@ import TideSimulation
         }
     }
 
-    @Test func aDuplicateNameIsRefused() throws {
-        let line = #"{"name": "a", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 1, "work": 5, "speedup": [1]}"#
-        #expect(throws: TraceError.self) { try JobTableReader.parse(line + "\n" + line, file: "dup.jsonl") }
+    static let good = #"{"name": "ok", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1, 2]}"#
+
+    /// Each bad line follows a good line and a blank one, so it is line 3.
+    @Test(arguments: [
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "speedup": [1]}"#, "work"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": -5, "speedup": [1]}"#, "work"),
+        (#"{"name": "z", "time": -1, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "time"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 3, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "tunedWorkers"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": []}"#, "speedup"),
+        (#"{"name": "ok", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "name"),
+        (#"{"name": "z", "time": "soon", "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "time"),
+    ])
+    func rejectsABadLineNamingItsLineAndField(line: String, field: String) throws {
+        #expect {
+            try JobTableReader.parse(Self.good + "\n\n" + line + "\n", file: "t.jsonl")
+        } throws: { error in
+            guard let error = error as? TraceError else { return false }
+            return error.line == 3 && error.field == field && "\(error)".hasPrefix("t.jsonl:3: \(field):")
+        }
+    }
+
+    @Test func invalidJSONIsRefusedNamingTheLineAndSayingSo() throws {
+        #expect {
+            try JobTableReader.parse(Self.good + "\n{\"name\": \"z\", \n", file: "t.jsonl")
+        } throws: { error in
+            guard let error = error as? TraceError else { return false }
+            return error.line == 2 && !error.field.isEmpty && "\(error)".contains("not valid JSON")
+        }
+    }
+
+    @Test func windowsLineEndingsReadLikeUnixOnes() throws {
+        let other = Self.good.replacingOccurrences(of: "\"ok\"", with: "\"other\"")
+        let jobs = try JobTableReader.parse(Self.good + "\r\n" + other + "\r\n", file: "crlf.jsonl")
+        #expect(jobs.map(\.name) == ["ok", "other"])
+    }
+
+    @Test func aStartRowWithoutACountStillSkipsRows() throws {
+        let jobs = try TraceLoader.load(path: Fixtures.path("jobs-good.jsonl"), sample: .init(start: 1)).jobs
+        #expect(jobs.map(\.name) == ["b"])
     }
 
     @Test func formatThenParseGivesTheSameJobs() throws {
