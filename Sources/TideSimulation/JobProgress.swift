@@ -15,8 +15,11 @@ struct JobProgress {
     var runningSeconds = 0.0
     var waitingSeconds = 0.0
     var restarts = 0
-    /// True speedups at the widths the job has run at past its restart.
-    var measured: [Int: Double] = [:]
+    /// Widths the job has run at past a restart pause, sorted; with their true
+    /// speedups relative to one worker, keyed as the snapshot wants. Both change
+    /// only when a new width is measured, so rounds reuse them as they are.
+    var measuredWorkers: [Int] = []
+    var measuredSpeedups: [String: Double] = [:]
     var policyState: JSONValue = .emptyObject
 
     init(_ job: SimulatedJob) {
@@ -42,21 +45,25 @@ struct JobProgress {
         let progressing = later - max(now, pausedUntil)
         if progressing > 0 {
             remainingWork -= progressing * job.speedup(workers)
-            measured[workers] = job.speedup(workers)
+            if measuredSpeedups[String(workers)] == nil { measure(workers) }
         }
+    }
+
+    private mutating func measure(_ width: Int) {
+        measuredWorkers.insert(width, at: measuredWorkers.firstIndex { $0 > width } ?? measuredWorkers.endIndex)
+        measuredSpeedups[String(width)] = job.speedup(width) / job.speedup(1)
     }
 
     /// What the allocator sees of this job.
     func snapshot(config: SimulationConfig) -> JobSnapshot {
-        let known = measured.keys.sorted()
-        return JobSnapshot(
+        JobSnapshot(
             name: job.name, minWorkers: job.minWorkers, maxWorkers: job.maxWorkers,
             requestedWorkers: min(job.requestedWorkers, job.maxWorkers), submitTime: job.arrival,
             firstStartTime: firstStart, lastResizeTime: lastChange, attainedGpuSeconds: attainedGpuSeconds,
             runningSeconds: runningSeconds, waitingSeconds: waitingSeconds, restartSeconds: config.restartSeconds,
             placement: placement,
-            speedup: Dictionary(uniqueKeysWithValues: known.map { (String($0), measured[$0]! / job.speedup(1)) }),
-            measuredWorkers: known, remainingSeconds: known.isEmpty ? nil : max(remainingWork, 0) / job.speedup(1),
+            speedup: measuredSpeedups, measuredWorkers: measuredWorkers,
+            remainingSeconds: measuredWorkers.isEmpty ? nil : max(remainingWork, 0) / job.speedup(1),
             policyState: policyState)
     }
 }

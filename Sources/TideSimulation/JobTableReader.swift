@@ -20,8 +20,8 @@ public enum JobTableReader {
     public static func parse(_ text: String, file: String) throws -> [SimulatedJob] {
         var jobs: [SimulatedJob] = []
         var names = Set<String>()
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             let number = offset + 1
             let row: Row
@@ -65,13 +65,16 @@ public enum JobTableReader {
     }
 
     private static func field(of error: DecodingError) -> String {
+        let path: String
         switch error {
-        case .keyNotFound(let key, _): key.stringValue
+        case .keyNotFound(let key, _): return key.stringValue
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
                 .replacingOccurrences(of: ".[", with: "[")
-        @unknown default: "(line)"
+        @unknown default: path = ""
         }
+        // Broken JSON has no field; the whole line is at fault.
+        return path.isEmpty ? "line" : path
     }
 
     private static func reason(of error: DecodingError) -> String {

@@ -32,7 +32,8 @@ public enum PhillyTraceReader {
         var rows: [(time: Double, line: Int, duration: Double, gpus: Int, gpuTime: Double)] = []
         var skipped = 0
         var firstSkip: String?
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character, so split on newlines, not on "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard let header = lines.first, header.hasPrefix("timestamp,duration,num_gpus,gpu_time") else {
             throw TraceError(file: file, line: 1, field: "header", "expected 'timestamp,duration,num_gpus,gpu_time,cluster'")
         }
@@ -80,13 +81,23 @@ public enum PhillyTraceReader {
     /// Reads `speedup-curves.csv` (`application,batch_size,workers,speedup`).
     public static func parseCurves(_ text: String, file: String) throws -> [String: [Double]] {
         var points: [String: [(Int, Double)]] = [:]
-        for (offset, line) in text.split(separator: "\n").enumerated().dropFirst() {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        where offset > 0 && !line.isEmpty {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 4, let workers = Int(fields[2]), let value = Double(fields[3]), workers >= 1, value > 0
             else {
                 throw TraceError(file: file, line: offset + 1, field: "row", "expected application,batch_size,workers,speedup")
             }
             points[fields[0], default: []].append((workers, value))
+        }
+        // A curve is indexed by width, so a missing or repeated width would shift every later point.
+        for (application, curve) in points.sorted(by: { $0.key < $1.key }) {
+            let widths = curve.map(\.0).sorted()
+            guard widths == Array(1...widths.count) else {
+                throw TraceError(
+                    file: file, line: 0, field: "workers",
+                    "the curve of '\(application)' must list widths 1...n once each, got \(widths)")
+            }
         }
         return points.mapValues { $0.sorted { $0.0 < $1.0 }.map(\.1) }
     }

@@ -16,7 +16,7 @@ public enum TraceLoader {
         let text = try read(path)
         if path.hasSuffix(".jsonl") {
             var jobs = try JobTableReader.parse(text, file: path)
-            if let count = sample.count { jobs = Array(jobs.dropFirst(sample.start).prefix(count)) }
+            jobs = Array(jobs.dropFirst(sample.start).prefix(sample.count ?? jobs.count))
             return Loaded(jobs: jobs, notes: [])
         }
         if text.hasPrefix("timestamp,duration,num_gpus,gpu_time") {

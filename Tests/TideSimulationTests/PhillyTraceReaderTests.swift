@@ -71,3 +71,23 @@ import TideSimulation
         }
     }
 }
+
+@Suite struct PhillyLineEndingAndCurveTests {
+    @Test func windowsLineEndingsReadLikeUnixOnes() throws {
+        let unix = try Fixtures.text("philly-small.csv")
+        let windows = unix.replacingOccurrences(of: "\n", with: "\r\n")
+        let curves = try PhillyTraceReader.parseCurves(try Fixtures.text("pollux/speedup-curves.csv"), file: "c.csv")
+        let a = try PhillyTraceReader.parse(unix, file: "u.csv", curves: curves).jobs
+        let b = try PhillyTraceReader.parse(windows, file: "w.csv", curves: curves).jobs
+        #expect(a.count == 5 && a == b)
+    }
+
+    @Test func aCurveWithAMissingWidthIsRefused() {
+        let text = "application,batch_size,workers,speedup\ncifar10,1,1,1.0\ncifar10,1,3,2.0\n"
+        #expect {
+            try PhillyTraceReader.parseCurves(text, file: "c.csv")
+        } throws: { error in
+            (error as? TraceError)?.field == "workers" && "\(error)".contains("cifar10")
+        }
+    }
+}
