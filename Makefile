@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: build release test demo bench bench-timing bench-quality clean
+.PHONY: deps build release test demo bench bench-timing bench-quality bench-infra clean
 
 build:
 	$(SWIFT) build
@@ -12,10 +12,14 @@ build:
 release:
 	$(SWIFT) build -c release --product cmd
 
-test:
-	bash scripts/check-toolchain.sh
+# Installs what is missing (Debian packages, SecantusDB), then runs every test
+# against a private RabbitMQ node and SecantusDB server started for the run.
+test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	bash scripts/with-servers.sh $(SWIFT) test --skip-build
+
+deps:
+	bash scripts/install-deps.sh
 
 # Until jobs can run on the local stack, the demo is the allocation core at
 # work: the nine policies side by side on a bundled synthetic trace.
@@ -24,10 +28,15 @@ demo: release
 	@echo "JCT distribution of each policy: demo-jct.svg"
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
-bench: bench-timing bench-quality
+bench: bench-timing bench-quality bench-infra
 
 bench-timing:
 	bash Benchmarks/run-timing.sh
+
+# Raw broker and store costs on a private RabbitMQ node and SecantusDB server.
+bench-infra: deps
+	cd Benchmarks && $(SWIFT) build -c release --product infra-bench
+	bash scripts/with-servers.sh Benchmarks/.build/release/infra-bench
 
 bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)

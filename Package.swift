@@ -16,16 +16,37 @@ let package = Package(
         .executable(name: "metrics-collector", targets: ["MetricsCollector"]),
         .library(name: "TideAllocation", targets: ["TideAllocation"]),
         .library(name: "TideSimulation", targets: ["TideSimulation"]),
+        .library(name: "TideBroker", targets: ["TideBroker"]),
+        .library(name: "TideStore", targets: ["TideStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure decision core: snapshot in, decision out. No I/O, clocks or randomness.
         .target(name: "TideAllocation"),
         // Trace readers, the discrete-event simulator, its report and plots.
         .target(name: "TideSimulation", dependencies: ["TideAllocation"]),
+
+        // The C libraries, found by pkg-config, and wrappers of their variadic calls.
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CShims", dependencies: ["CRabbitMQ"]),
+        // RabbitMQ through rabbitmq-c: connections on their own threads, confirms, consumers, RPC.
+        .target(
+            name: "TideBroker",
+            dependencies: ["CRabbitMQ", "CShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        // MongoDB through libmongoc: a client pool, Codable documents, the spec's collections.
+        .target(
+            name: "TideStore",
+            dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
+        .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
         .executableTarget(
             name: "cmd",
@@ -51,6 +72,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         // Runs the built `cmd` executable as a separate process.
         .testTarget(name: "CmdTests", dependencies: ["cmd", "TideAllocation"]),
+        .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport"]),
+        .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,14 @@ let package = Package(
             path: "Benchmarks/AllocationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Raw costs of the broker and the store on real servers (`make bench-infra`).
+        .executableTarget(
+            name: "infra-bench",
+            dependencies: [
+                .product(name: "TideBroker", package: "tide"),
+                .product(name: "TideStore", package: "tide"),
+            ]
+        ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.
         .executableTarget(
             name: "tide-bench",

@@ -1,0 +1,4 @@
+import Testing
+@testable import TideBroker
+import TideTestSupport
+@Test func serversAreConfigured() throws { _ = try TestServers.amqpURI }

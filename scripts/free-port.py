@@ -1,0 +1,13 @@
+"""Prints a free TCP port on 127.0.0.1, or with --check PORT exits 0 when PORT is free."""
+import socket
+import sys
+
+with socket.socket() as s:
+    if len(sys.argv) > 2 and sys.argv[1] == "--check":
+        try:
+            s.bind(("127.0.0.1", int(sys.argv[2])))
+        except OSError:
+            sys.exit(1)
+    else:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
