@@ -111,7 +111,7 @@ case "loop":
             total += try Allocator.allocate(snapshot).allocations.count
         }
     }
-    print(total); reclaimReport()
+    print(total)
 
 case "exec":
     guard arguments.count >= 4, let runs = Int(arguments[3]), runs > 0 else {
