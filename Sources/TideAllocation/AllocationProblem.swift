@@ -81,18 +81,32 @@ public struct AllocationProblem: Sendable {
     /// Job indices sorted by the contract's tie-break: priority (higher
     /// first), then submit time, then name.
     public func contractOrder() -> [Int] {
-        jobs.indices.sorted { tieBreak($0, $1) }
+        order { _ in 0 }
     }
 
     /// Sorts by `key` (smaller first) inside strict priority tiers, breaking
     /// ties by the contract's order.
     public func order<Key: Comparable>(by key: (Int) -> Key) -> [Int] {
-        let keys = jobs.indices.map(key)
-        return jobs.indices.sorted { a, b in
-            if jobs[a].priority != jobs[b].priority { return jobs[a].priority > jobs[b].priority }
-            if keys[a] != keys[b] { return keys[a] < keys[b] }
-            return tieBreak(a, b)
+        // Sort plain values, not indices into classes: a comparison then
+        // neither retains a job nor calls a closure.
+        var entries = jobs.indices.map { index in
+            let job = jobs[index]
+            return SortEntry(priority: job.priority, key: key(index), submitTime: job.snapshot.submitTime, index: index)
         }
+        entries.sort { a, b in
+            if a.priority != b.priority { return a.priority > b.priority }
+            if a.key != b.key { return a.key < b.key }
+            if a.submitTime != b.submitTime { return a.submitTime < b.submitTime }
+            return jobs[a.index].name < jobs[b.index].name
+        }
+        return entries.map(\.index)
+    }
+
+    private struct SortEntry<Key> {
+        let priority: Int
+        let key: Key
+        let submitTime: Double
+        let index: Int
     }
 
     /// The contract's tie-break: priority, then submit time, then name.

@@ -47,6 +47,10 @@ public enum Allocator {
             $0 + placed.counts[$1] * problem.jobs[$1].gpusPerWorker
         }
         var reasons = PendingReasons(problem)
+        let running = placed.counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        decision.allocations.reserveCapacity(running)
+        decision.pending.reserveCapacity(problem.jobs.count - running)
+        decision.policyState.reserveCapacity(problem.jobs.count)
         for (index, job) in problem.jobs.enumerated() {
             decision.policyState[job.name] = plan.state[index]
             if placed.counts[index] > 0 {

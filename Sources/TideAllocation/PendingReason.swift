@@ -7,6 +7,16 @@ struct PendingReasons {
     /// Priorities of the running jobs, ascending.
     private let runningPriorities: [Int]
     private var slotsBySize: [Int: Int] = [:]
+    /// Pending jobs mostly share a shape; their reasons share one string.
+    private var said: [Shape: String] = [:]
+
+    private struct Shape: Hashable {
+        let minWorkers: Int
+        let gpusPerWorker: Int
+        let freeAfter: Int
+        let fragmented: Bool
+        let blockers: Int
+    }
 
     init(_ problem: AllocationProblem) {
         self.problem = problem
@@ -14,6 +24,17 @@ struct PendingReasons {
     }
 
     mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
+        let shape = Shape(
+            minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
+            fragmented: fragmented, blockers: runningPriorities.count - firstAbove(job.priority))
+        if let known = said[shape] { return known }
+        let reason = explain(shape)
+        said[shape] = reason
+        return reason
+    }
+
+    private mutating func explain(_ job: Shape) -> String {
+        let freeAfter = job.freeAfter
         let need = job.minWorkers * job.gpusPerWorker
         if job.gpusPerWorker > problem.largestNode {
             return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
@@ -25,11 +46,10 @@ struct PendingReasons {
         if job.minWorkers > slots {
             return "needs \(job.minWorkers) workers of \(gpus(job.gpusPerWorker)), the nodes' available GPUs hold at most \(slots) such workers"
         }
-        if fragmented {
+        if job.fragmented {
             return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }
-        let blockers = runningPriorities.count - firstAbove(job.priority)
-        let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
+        let suffix = job.blockers > 0 ? " (\(job.blockers) higher-priority jobs run first)" : ""
         return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
 

@@ -22,6 +22,9 @@ struct Placer {
     private let problem: AllocationProblem
     private let nodeNames: [String]
     private let nodeIndex: [String: Int]
+    /// Each node's position in name order: ties between nodes go to the
+    /// first name, compared as integers.
+    private let nodeRank: [Int]
     /// Free GPU indices per node, ascending.
     private var free: [[Int]]
     /// Per job, node index -> GPUs held this round.
@@ -34,6 +37,14 @@ struct Placer {
         self.problem = problem
         nodeNames = problem.snapshot.nodes.map { $0.name }
         nodeIndex = Dictionary(uniqueKeysWithValues: nodeNames.enumerated().map { ($1, $0) })
+        let names = nodeNames
+        var rank = Array(names.indices)
+        if !zip(names, names.dropFirst()).allSatisfy({ $0 < $1 }) {
+            for (position, node) in names.indices.sorted(by: { names[$0] < names[$1] }).enumerated() {
+                rank[node] = position
+            }
+        }
+        nodeRank = rank
         // Usually already sorted: share the snapshot's array instead of copying it.
         free = problem.snapshot.nodes.map { node in
             let gpus = node.availableGpus
@@ -99,17 +110,26 @@ struct Placer {
     private mutating func fill(_ index: Int, workers: Int, avoiding avoided: Int? = nil) -> Int {
         let size = problem.jobs[index].gpusPerWorker
         var left = workers
-        let ownNodes = holdings[index].keys.sorted { (free[$0].count, nodeNames[$1]) > (free[$1].count, nodeNames[$0]) }
+        let ownNodes = holdings[index].keys.sorted { (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0]) }
         for node in ownNodes where left > 0 && node != avoided {
             left -= take(min(left, free[node].count / size), on: node, for: index)
         }
         while left > 0 {
-            let candidates = free.indices.filter { $0 != avoided && free[$0].count >= size }
-            guard !candidates.isEmpty else { break }
-            let fitting = candidates.filter { free[$0].count / size >= left }
-            let node = fitting.isEmpty
-                ? candidates.max { (free[$0].count, nodeNames[$1]) < (free[$1].count, nodeNames[$0]) }!
-                : fitting.min { (free[$0].count, nodeNames[$0]) < (free[$1].count, nodeNames[$1]) }!
+            // Best fit: the fullest node that takes all that is left, else the emptiest.
+            var fullestFitting = -1, emptiest = -1
+            for node in free.indices where node != avoided && free[node].count >= size {
+                let room = free[node].count
+                if room / size >= left
+                    && (fullestFitting < 0 || (room, nodeRank[node]) < (free[fullestFitting].count, nodeRank[fullestFitting]))
+                {
+                    fullestFitting = node
+                }
+                if emptiest < 0 || (room, -nodeRank[node]) > (free[emptiest].count, -nodeRank[emptiest]) {
+                    emptiest = node
+                }
+            }
+            let node = fullestFitting >= 0 ? fullestFitting : emptiest
+            guard node >= 0 else { break }
             left -= take(min(left, free[node].count / size), on: node, for: index)
         }
         return workers - left

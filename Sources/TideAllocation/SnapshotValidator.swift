@@ -16,7 +16,7 @@ public enum SnapshotValidator {
             try check(knob > 0 && knob.isFinite, "options.tiresiasPromoteKnob", "must be positive")
         }
         var table = try validateNodes(snapshot.nodes)
-        var names = Set<String>()
+        var names = Set<String>(minimumCapacity: snapshot.jobs.count)
         for (index, job) in snapshot.jobs.enumerated() {
             let path = JobPath(index: index)
             try check(!job.name.isEmpty, "\(path).name", "must not be empty")
@@ -132,25 +132,39 @@ public enum SnapshotValidator {
     }
 
     private static func validateSpeedup(_ job: JobSnapshot, path: JobPath) throws {
-        let points = try job.speedup.map { key, value -> (Int, Double) in
-            // Only the canonical spelling: "02" or "+2" beside "2" would name one
-            // width twice, and which value won would depend on dictionary order.
-            guard let workers = Int(key), workers >= 1, String(workers) == key else {
+        // Checked in dictionary order, which is cheap; only a table with a
+        // problem is sorted, so the error names its first bad width.
+        for (key, value) in job.speedup {
+            guard let workers = WorkerCountKey.parse(key), value.isFinite, value > 0,
+                workers != 1 || abs(value - 1) < 1e-9
+            else { return try reportFirstBadSpeedup(job, path: path) }
+        }
+        for (index, workers) in job.measuredWorkers.enumerated() {
+            try check(
+                workers >= 1, "\(path).measuredWorkers[\(index)]", "must be a worker count of at least 1, got \(workers)")
+        }
+    }
+
+    private static func reportFirstBadSpeedup(_ job: JobSnapshot, path: JobPath) throws {
+        // Malformed keys first by spelling, then the widths in order.
+        let ordered = job.speedup.sorted { a, b in
+            switch (WorkerCountKey.parse(a.key), WorkerCountKey.parse(b.key)) {
+            case let (x?, y?): x < y
+            case (.some, nil): false
+            case (nil, .some): true
+            case (nil, nil): a.key < b.key
+            }
+        }
+        for (key, value) in ordered {
+            guard let workers = WorkerCountKey.parse(key) else {
                 throw AllocationInputError(
                     field: "\(path).speedup.\(key)", "key must be a worker count of at least 1, in plain decimal")
             }
-            return (workers, value)
-        }.sorted { $0.0 < $1.0 }
-        for (workers, value) in points {
             let field = "\(path).speedup.\(workers)"
             try check(value.isFinite && value > 0, field, "must be a positive speedup, got \(value)")
             if workers == 1 {
                 try check(abs(value - 1) < 1e-9, field, "speedup at one worker is 1 by definition, got \(value)")
             }
-        }
-        for (index, workers) in job.measuredWorkers.enumerated() {
-            try check(
-                workers >= 1, "\(path).measuredWorkers[\(index)]", "must be a worker count of at least 1, got \(workers)")
         }
     }
 

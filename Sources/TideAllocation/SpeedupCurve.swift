@@ -21,12 +21,12 @@ public struct SpeedupCurve: Sendable, Equatable {
 
     public init(table: [String: Double], measuredWorkers: [Int], requestedWorkers: Int, maxWorkers: Int) {
         let width = max(maxWorkers, 1)
-        var known: [(Int, Double)] = table.compactMap { key, value in
-            guard let workers = Int(key), workers >= 1, value.isFinite, value > 0 else { return nil }
-            return (workers, value)
+        var known: [(Int, Double)] = [(1, 1)]
+        known.reserveCapacity(table.count + 1)
+        for (key, value) in table {
+            guard let workers = WorkerCountKey.parse(key), workers > 1, value.isFinite, value > 0 else { continue }
+            known.append((workers, value))
         }
-        known.removeAll { $0.0 == 1 }
-        known.append((1, 1))
         known.sort { $0.0 < $1.0 }
         let widestKnown = known.last!.0
         let linearLimit = measuredWorkers.max().map { 2 * $0 } ?? requestedWorkers
@@ -48,12 +48,14 @@ public struct SpeedupCurve: Sendable, Equatable {
             }
         }
         measured = values
-        var envelope = values
-        for workers in stride(from: 2, through: width, by: 1) {
-            envelope[workers] = max(envelope[workers], envelope[workers - 1])
+        // Most tables rise and flatten: then the three views share one buffer.
+        if values.indices.dropFirst(2).contains(where: { values[$0] < values[$0 - 1] }) {
+            for workers in stride(from: 2, through: width, by: 1) {
+                values[workers] = max(values[workers], values[workers - 1])
+            }
         }
-        planning = envelope
-        hull = Self.concaveHull(envelope)
+        planning = values
+        hull = Self.isConcave(values) ? values : Self.concaveHull(values)
     }
 
     /// The planning speedup at `workers` (0 at 0 workers, flat past the maximum).
@@ -65,6 +67,15 @@ public struct SpeedupCurve: Sendable, Equatable {
     public func hullGain(from workers: Int) -> Double {
         guard workers + 1 < hull.count else { return 0 }
         return hull[workers + 1] - hull[max(workers, 0)]
+    }
+
+    /// True when every step gains no more than the one before it.
+    private static func isConcave(_ values: [Double]) -> Bool {
+        guard values.count > 2 else { return true }
+        for w in 2..<values.count where values[w] - values[w - 1] > values[w - 1] - values[w - 2] {
+            return false
+        }
+        return true
     }
 
     private static func concaveHull(_ values: [Double]) -> [Double] {

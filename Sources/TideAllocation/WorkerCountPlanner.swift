@@ -39,6 +39,15 @@ struct WorkerCountPlanner {
         /// Workers a held job owns; more than this is borrowed spare, returned first.
         var ownedWidth: (Int) -> Int = { _ in Int.max }
 
+        /// GPUs that running jobs are expected to release within moments. A
+        /// claim these would cover waits for them rather than shrink or stop
+        /// jobs of its own tier: a restart costs more than the short wait.
+        var soonFreeGPUs = 0
+        /// Whether jobs left waiting keep the free GPUs they need from the
+        /// spare phase: else running jobs grow into every GPU that frees up
+        /// and a job that cannot reclaim its width waits for ever.
+        var reserveForWaiting = false
+
         /// Rigid policies run a job at its admission width or not at all.
         var isRigid: Bool { spareGain == nil }
     }
@@ -46,8 +55,16 @@ struct WorkerCountPlanner {
     private enum Hold { case none, hard, recent, soft }
 
     let problem: AllocationProblem
+    // Plain copies of the job fields the inner loops read: reading them off
+    // `problem.jobs` retains and releases a class instance every time.
+    private let sizes: [Int]
+    private let minimums: [Int]
+    private let priorities: [Int]
     private(set) var counts: [Int]
     private(set) var free: Int
+    private var soonFree = 0
+    /// GPUs the jobs left waiting need: the spare phase hands out only what is free beyond them.
+    private var waitingNeed = 0
     private var holds: [Hold]
     private var position: [Int]
     /// Held jobs in the order GPUs are reclaimed from them.
@@ -64,6 +81,9 @@ struct WorkerCountPlanner {
 
     init(problem: AllocationProblem) {
         self.problem = problem
+        sizes = problem.jobs.map(\.gpusPerWorker)
+        minimums = problem.jobs.map(\.minWorkers)
+        priorities = problem.jobs.map(\.priority)
         counts = Array(repeating: 0, count: problem.jobs.count)
         free = problem.capacity
         holds = Array(repeating: .none, count: problem.jobs.count)
@@ -75,6 +95,7 @@ struct WorkerCountPlanner {
     static func plan(_ problem: AllocationProblem, rules: PlanRules) -> [Int] {
         var planner = WorkerCountPlanner(problem: problem)
         for (rank, index) in rules.order.enumerated() { planner.position[index] = rank }
+        planner.soonFree = rules.soonFreeGPUs
         planner.placeHolds(rules)
         for index in rules.order where planner.holds[index] == .none {
             planner.admit(index, rules: rules)
@@ -121,26 +142,40 @@ struct WorkerCountPlanner {
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
         guard job.minWorkers <= width, width <= wholeWorkers(size), size <= problem.largestNode else { return }
+        if !tryAdmit(index, width: width, rules: rules) && rules.reserveForWaiting {
+            waitingNeed += width * size
+        }
+    }
+
+    /// Admits a job that fits the nodes, from free GPUs or by reclaiming held ones.
+    private mutating func tryAdmit(_ index: Int, width: Int, rules: PlanRules) -> Bool {
+        let job = problem.jobs[index]
+        let size = job.gpusPerWorker
         if free >= width * size {
             take(width, for: index)
-            return
+            return true
         }
         let need = width * size
+        if job.priority <= lowestHeldPriority && need - free <= soonFree {
+            soonFree -= need - free
+            return false
+        }
         let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
         // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
-        guard free + shrinkableGPUs >= need || mayStop else { return }
+        guard free + shrinkableGPUs >= need || mayStop else { return false }
         // What holds can give only falls as admission goes on, and later jobs
         // of a tier may stop no more than earlier ones: a claim that failed
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
         if failedClaims[job.priority, default: []].contains(where: { $0.threshold <= threshold && $0.need <= need }) {
-            return
+            return false
         }
         guard reclaim(need, for: index, rules: rules, stopping: mayStop) else {
             failedClaims[job.priority, default: []].append((threshold, need))
-            return
+            return false
         }
         take(width, for: index)
+        return true
     }
 
     private mutating func wholeWorkers(_ size: Int) -> Int {
@@ -152,7 +187,7 @@ struct WorkerCountPlanner {
 
     private mutating func take(_ workers: Int, for index: Int) {
         counts[index] = workers
-        free -= workers * problem.jobs[index].gpusPerWorker
+        free -= workers * sizes[index]
     }
 
     /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
@@ -166,24 +201,22 @@ struct WorkerCountPlanner {
         for holder in holdersLastFirst where counts[holder] > 0 && holder != claimant {
             let floor = lowestCount(holder, for: claimant, rules: rules)
             if floor < counts[holder] {
-                let job = problem.jobs[holder]
                 floors.append((holder, floor))
-                reclaimable += (counts[holder] - floor) * job.gpusPerWorker
-                byShrinking += (counts[holder] - max(floor, min(counts[holder], job.minWorkers))) * job.gpusPerWorker
+                reclaimable += (counts[holder] - floor) * sizes[holder]
+                byShrinking += (counts[holder] - max(floor, min(counts[holder], minimums[holder]))) * sizes[holder]
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
             }
         }
         guard reclaimable >= need else { return false }
         for pass in 0..<3 {
             for (holder, floor) in floors where free < need {
-                let holderJob = problem.jobs[holder]
-                let owned = max(rules.ownedWidth(holder), holderJob.minWorkers)
+                let owned = max(rules.ownedWidth(holder), minimums[holder])
                 switch pass {
                 case 0 where counts[holder] > owned && owned >= floor:
                     // One restart returns everything borrowed, room for the next newcomers too.
                     shrink(holder, to: owned, rules: rules)
                 case 1:
-                    while counts[holder] > max(floor, holderJob.minWorkers) && free < need {
+                    while counts[holder] > max(floor, minimums[holder]) && free < need {
                         shrink(holder, to: counts[holder] - 1, rules: rules)
                     }
                 case 2 where floor == 0:
@@ -197,31 +230,29 @@ struct WorkerCountPlanner {
     }
 
     private mutating func shrink(_ holder: Int, to workers: Int, rules: PlanRules) {
-        let job = problem.jobs[holder]
         if !rules.isRigid {
-            shrinkableGPUs -= (max(counts[holder] - job.minWorkers, 0) - max(workers - job.minWorkers, 0)) * job.gpusPerWorker
+            shrinkableGPUs -= (max(counts[holder] - minimums[holder], 0) - max(workers - minimums[holder], 0)) * sizes[holder]
         }
-        free += (counts[holder] - workers) * job.gpusPerWorker
+        free += (counts[holder] - workers) * sizes[holder]
         counts[holder] = workers
         shrunk[holder] = true
     }
 
     /// The fewest workers `holder` may keep so that `claimant` can run.
     private func lowestCount(_ holder: Int, for claimant: Int, rules: PlanRules) -> Int {
-        let held = problem.jobs[holder], wanting = problem.jobs[claimant]
-        let higherPriority = wanting.priority > held.priority
+        let higherPriority = priorities[claimant] > priorities[holder]
         switch holds[holder] {
         case .none:
             return counts[holder]
         case .hard:
-            return held.floor
+            return problem.jobs[holder].floor
         case .recent:
             // A rigid job runs at its requested width or not at all.
             if higherPriority { return 0 }
-            return rules.isRigid ? counts[holder] : min(counts[holder], held.minWorkers)
+            return rules.isRigid ? counts[holder] : min(counts[holder], minimums[holder])
         case .soft:
             if higherPriority || rules.mayStop(claimant, holder) { return 0 }
-            return rules.isRigid ? counts[holder] : min(counts[holder], held.minWorkers)
+            return rules.isRigid ? counts[holder] : min(counts[holder], minimums[holder])
         }
     }
 
@@ -235,9 +266,9 @@ struct WorkerCountPlanner {
         for priority in tiers.keys.sorted(by: >) {
             var heap = SpareHeap()
             for index in tiers[priority]! { push(index, into: &heap, rules: rules, gain: gain) }
-            while free > 0, let best = heap.pop() {
+            while free > waitingNeed, let best = heap.pop() {
                 let job = problem.jobs[best.job]
-                guard job.gpusPerWorker <= free else { continue }
+                guard job.gpusPerWorker <= free - waitingNeed else { continue }
                 counts[best.job] += 1
                 free -= job.gpusPerWorker
                 push(best.job, into: &heap, rules: rules, gain: gain)
@@ -252,3 +283,4 @@ struct WorkerCountPlanner {
         if value > 1e-9 { heap.push(.init(gain: value, rank: position[index], job: index)) }
     }
 }
+

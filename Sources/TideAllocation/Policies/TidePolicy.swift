@@ -14,6 +14,11 @@
 ///   running job is stopped only when its expected remaining time is long
 ///   (over `stopAfterSeconds` and `stopRatio` times the newcomer's, a
 ///   newcomer being taken as typical).
+/// - A newcomer waits instead of shrinking anyone when running jobs expected
+///   to finish within `soonSeconds` would make room for it: a shrink costs
+///   the holder a restart now and usually another when it grows back. The
+///   GPUs a waiting job needs are not handed out as spare, so it cannot be
+///   starved by running jobs growing into every GPU that frees up.
 /// - Running jobs otherwise keep their count. A job measured slower than a
 ///   narrower measured width goes back to it; growth past a measured dip is
 ///   not tried again.
@@ -24,16 +29,35 @@
 ///   `growthRestarts` restarts and `growthFraction` of its remaining time,
 ///   and not within `settleSeconds` of its last change. With curves known
 ///   only where a job has run, this is what keeps resizes rare.
+/// - Except on an underloaded cluster: when the efficient widths of all jobs
+///   (running ones counted at most at theirs) leave `idleFraction` of the
+///   GPUs idle, a job not resized since it started may grow 
+///   `firstSettleSeconds` after its start, once measured. Short jobs then get
+///   the spare GPUs while they still matter; under load, where growth would
+///   only be taken back for the next newcomer, the full settle holds.
 ///
 /// Tuned on the Pollux workloads and a Philly window (docs/benchmarks.md).
 struct TidePolicy: AllocationPolicy {
     let name = "tide"
 
+    /// A running job may be stopped for a newcomer only when its expected remaining time exceeds this...
     static let stopAfterSeconds = 1_800.0
+    /// ...and this many times the newcomer's.
     static let stopRatio = 4.0
+    /// Growth must save more than this many restarts...
     static let growthRestarts = 2.0
+    /// ...and more than this fraction of the job's remaining time.
     static let growthFraction = 0.2
+    /// No growth within this long of a job's last change.
     static let settleSeconds = 600.0
+    /// On an underloaded cluster, a job never resized since it started may grow this long after its start.
+    static let firstSettleSeconds = 60.0
+    /// The cluster is underloaded when the jobs' efficient widths leave at least this fraction of its GPUs idle.
+    static let idleFraction = 0.4
+    /// A newcomer that running jobs finishing within this long would make room
+    /// for waits for them instead of shrinking anyone: each shrink costs the
+    /// holder a restart now and usually another when it grows back.
+    static let soonSeconds = 300.0
     /// A measured width counts as efficient when its speedup is at least this fraction of linear.
     static let efficientFraction = 0.5
 
@@ -53,10 +77,17 @@ struct TidePolicy: AllocationPolicy {
         let knownKeys = jobs.indices.filter { !neverRan[$0] }.map { key[$0] }.sorted()
         let typicalKey = knownKeys.isEmpty ? Self.stopAfterSeconds : knownKeys[knownKeys.count / 2]
         let stopKey = jobs.indices.map { neverRan[$0] ? typicalKey : key[$0] }
-        let settling = jobs.map { job in
-            job.isRunning && (job.snapshot.lastResizeTime ?? job.snapshot.firstStartTime).map {
-                problem.snapshot.now - $0 < Self.settleSeconds
-            } == true
+        // GPUs all jobs would hold at their efficient widths (running ones at most at theirs).
+        let demand = jobs.indices.reduce(0) { total, index in
+            let job = jobs[index]
+            return total + (job.isRunning ? min(job.current, width[index]) : width[index]) * job.gpusPerWorker
+        }
+        let underloaded = Double(problem.capacity - demand) >= Self.idleFraction * Double(problem.capacity)
+        let settling = jobs.map { job -> Bool in
+            guard job.isRunning, let changed = job.snapshot.lastResizeTime ?? job.snapshot.firstStartTime else { return false }
+            let neverResized = job.snapshot.lastResizeTime == nil || job.snapshot.lastResizeTime == job.snapshot.firstStartTime
+            let settle = underloaded && neverResized ? Self.firstSettleSeconds : Self.settleSeconds
+            return problem.snapshot.now - changed < settle
         }
         let longestRunning = jobs.indices.filter { jobs[$0].isRunning }.map { key[$0] }.max() ?? -1
         var cap = jobs.indices.map { index -> Int in
@@ -64,6 +95,13 @@ struct TidePolicy: AllocationPolicy {
             if let better = Self.betterNarrowerWidth(job, remaining: remaining[index]) { return better }
             if settling[index] { return job.current }
             return Self.bestBeforeDip(job) ?? Int.max
+        }
+        let soonFree = jobs.indices.reduce(0) { total, index in
+            let job = jobs[index]
+            guard job.isRunning, job.snapshot.remainingSeconds != nil,
+                remaining[index] / job.curve.speedup(job.current) <= Self.soonSeconds
+            else { return total }
+            return total + job.current * job.gpusPerWorker
         }
         var counts: [Int] = []
         for _ in 0..<4 {
@@ -87,7 +125,9 @@ struct TidePolicy: AllocationPolicy {
                 reclaimCost: { index, workers in
                     jobs[index].curve.hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
-                ownedWidth: { width[$0] })
+                ownedWidth: { width[$0] },
+
+                soonFreeGPUs: soonFree, reserveForWaiting: true)
             counts = WorkerCountPlanner.plan(problem, rules: rules)
             var changed = false
             for (index, job) in jobs.enumerated() where job.isRunning && counts[index] > job.current && cap[index] > job.current {
@@ -112,19 +152,28 @@ struct TidePolicy: AllocationPolicy {
 
     /// `requestedWorkers`, or the widest measured width that still scales well.
     static func efficientWidth(_ job: AllocationProblem.Job) -> Int {
-        let measured = job.snapshot.measuredWorkers.filter { $0 <= job.maxWorkers }
-        let good = measured.filter { job.curve.measured[$0] >= efficientFraction * Double($0) }
-        return min(max(job.rigidWidth, good.max() ?? 0), job.maxWorkers)
+        var widest = job.rigidWidth
+        for width in job.snapshot.measuredWorkers
+        where width > widest && width <= job.maxWorkers && job.curve.measured[width] >= efficientFraction * Double(width) {
+            widest = width
+        }
+        return min(widest, job.maxWorkers)
     }
 
     /// Past a measured dip, extrapolating from the dip still promises gains
     /// that are not there: growth stops at the best measured width.
     static func bestBeforeDip(_ job: AllocationProblem.Job) -> Int? {
-        let measured = job.snapshot.measuredWorkers.filter { $0 <= job.maxWorkers }.sorted()
-        guard let widest = measured.last,
-            let best = measured.max(by: { job.curve.measured[$0] < job.curve.measured[$1] }),
-            job.curve.measured[widest] < job.curve.measured[best]
-        else { return nil }
+        var widest = 0, best = 0
+        for width in job.snapshot.measuredWorkers where width <= job.maxWorkers {
+            widest = max(widest, width)
+            // The narrowest of equally fast widths, as `max(by:)` over sorted widths gave.
+            if best == 0 || job.curve.measured[width] > job.curve.measured[best]
+                || (job.curve.measured[width] == job.curve.measured[best] && width < best)
+            {
+                best = width
+            }
+        }
+        guard widest > 0, job.curve.measured[widest] < job.curve.measured[best] else { return nil }
         return max(best, job.current)
     }
 
