@@ -59,6 +59,11 @@ let package = Package(
         .executableTarget(name: "ResourceAllocator"),
         .executableTarget(name: "PerGPUScheduler"),
         .executableTarget(name: "MetricsCollector"),
+        // Test helper, not a product: a consumer the broker tests SIGKILL before it acks.
+        .executableTarget(
+            name: "tide-broker-probe",
+            dependencies: ["TideBroker", .product(name: "Logging", package: "swift-log")]
+        ),
 
         .testTarget(
             name: "TideAllocationTests",
@@ -72,7 +77,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         // Runs the built `cmd` executable as a separate process.
         .testTarget(name: "CmdTests", dependencies: ["cmd", "TideAllocation"]),
-        .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport"]),
+        // Depends on the probe so `swift build --build-tests` builds it next to the test binary.
+        .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport", "tide-broker-probe"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -60,30 +60,32 @@ public final class ServerProcess: Sendable {
     /// Kills it with SIGKILL, keeping its data, as a crash would.
     public func kill() throws { _ = try run("kill") }
 
+    /// The server's process id, from the script's pid file (RabbitMQ's is the Erlang VM's).
+    public var pid: Int32? {
+        (try? String(contentsOf: directory.appendingPathComponent("pid"), encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// Stops it and removes its data.
     public func remove() {
         _ = try? run("stop")
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Runs the script to its end and returns its standard output.
+    ///
+    /// posix_spawn and waitpid, not Foundation's `Process`: on this toolchain
+    /// `waitUntilExit` sometimes never returns after a script that leaves a
+    /// server running (the script stays an unreaped zombie). And no descriptor
+    /// of the test process may leak into the server: a client socket it kept
+    /// open would hide a closed connection from it.
     private func run(_ action: String) throws -> String {
         let script = TestServers.repositoryRoot.appendingPathComponent("scripts/\(kind.rawValue).sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, action, directory.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestServerError(
-                "\(kind.rawValue).sh \(action) failed: \(String(decoding: message, as: UTF8.self))")
+        let (status, output, errors) = try Spawn.run(["/bin/bash", script, action, directory.path])
+        guard status == 0 else {
+            throw TestServerError("\(kind.rawValue).sh \(action) failed (status \(status)): \(errors)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return output
     }
 }
 
