@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian package starts a node on the default ports where it can; Tide's
 # nodes use their own ports, so a default node is harmless but unneeded.
-if ! python3 -c 'import secantusdb' >/dev/null 2>&1; then
+if ! python3 -c 'import secantus, pymongo' >/dev/null 2>&1; then
   echo "installing secantusdb from PyPI" >&2
   python3 -m pip install -q secantusdb
 fi
