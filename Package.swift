@@ -18,13 +18,17 @@ let package = Package(
         .library(name: "TideSimulation", targets: ["TideSimulation"]),
         .library(name: "TideBroker", targets: ["TideBroker"]),
         .library(name: "TideStore", targets: ["TideStore"]),
+        .library(name: "TideCore", targets: ["TideCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // Job spec: parsing and validation of tide/v1 TrainingJob and kubeflow.org/v1 MPIJob. No I/O.
+        .target(name: "TideCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Pure decision core: snapshot in, decision out. No I/O, clocks or randomness.
         .target(name: "TideAllocation"),
         // Trace readers, the discrete-event simulator, its report and plots.
@@ -71,6 +75,15 @@ let package = Package(
                 "TideAllocation",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        // TideStore only for the BSON round trip of parsed jobs; TideCore itself does not depend on it.
+        .testTarget(
+            name: "TideCoreTests",
+            dependencies: [
+                "TideCore", "TideStore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TideSimulationTests", dependencies: ["TideSimulation", "TideAllocation"],
