@@ -54,6 +54,7 @@ public struct AllocationProblem: Sendable {
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }
+        var curves = SpeedupCurve.Cache()
         jobs = snapshot.jobs.map { job in
             let current = job.currentWorkers
             let clamped = min(current, job.maxWorkers)
@@ -63,7 +64,7 @@ public struct AllocationProblem: Sendable {
             } == true
             return Job(
                 snapshot: job,
-                curve: SpeedupCurve(
+                curve: curves.curve(
                     table: job.speedup, measuredWorkers: job.measuredWorkers,
                     requestedWorkers: job.requestedWorkers, maxWorkers: job.maxWorkers),
                 current: current, floor: floor, recentlyResized: recent)

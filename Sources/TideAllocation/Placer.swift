@@ -27,6 +27,8 @@ struct Placer {
     private let nodeRank: [Int]
     /// Free GPU indices per node, ascending.
     private var free: [[Int]]
+    /// The nodes by free GPUs, kept in step with `free`.
+    private var rooms: NodeRooms
     /// Per job, node index -> GPUs held this round.
     private var holdings: [[Int: [Int]]]
     private var counts: [Int]
@@ -47,9 +49,9 @@ struct Placer {
         nodeRank = rank
         // Usually already sorted: share the snapshot's array instead of copying it.
         free = problem.snapshot.nodes.map { node in
-            let gpus = node.availableGpus
-            return zip(gpus, gpus.dropFirst()).allSatisfy { $0 < $1 } ? gpus : gpus.sorted()
+            Self.ascending(node.availableGpus)
         }
+        rooms = NodeRooms(rooms: free.map(\.count), ranks: rank)
         holdings = Array(repeating: [:], count: problem.jobs.count)
         self.counts = counts
     }
@@ -88,13 +90,16 @@ struct Placer {
         var kept = [Bool](repeating: false, count: total)
         for (index, job) in problem.jobs.enumerated() where job.isRunning && counts[index] > 0 {
             var workersLeft = min(counts[index], job.current)
-            let groups = job.snapshot.placement.sorted {
+            let placement = job.snapshot.placement
+            // Most jobs sit on one node: nothing to sort.
+            let groups = placement.count < 2 ? placement : placement.sorted {
                 $0.gpus.count != $1.gpus.count ? $0.gpus.count > $1.gpus.count : $0.node < $1.node
             }
             for group in groups where workersLeft > 0 {
                 let node = nodeIndex[group.node]!
                 let take = min(workersLeft, group.gpus.count / job.gpusPerWorker)
-                let gpus = Array(group.gpus.sorted().prefix(take * job.gpusPerWorker))
+                let sorted = Self.ascending(group.gpus)
+                let gpus = take * job.gpusPerWorker == sorted.count ? sorted : Array(sorted.prefix(take * job.gpusPerWorker))
                 holdings[index][node] = gpus
                 for gpu in gpus { kept[offsets[node] + gpu] = true }
                 workersLeft -= take
@@ -103,6 +108,7 @@ struct Placer {
         for node in free.indices where !holdings.isEmpty {
             let offset = offsets[node]
             free[node].removeAll { kept[offset + $0] }
+            rooms.update(node, room: free[node].count)
         }
     }
 
@@ -116,20 +122,9 @@ struct Placer {
         }
         while left > 0 {
             // Best fit: the fullest node that takes all that is left, else the emptiest.
-            var fullestFitting = -1, emptiest = -1
-            for node in free.indices where node != avoided && free[node].count >= size {
-                let room = free[node].count
-                if room / size >= left
-                    && (fullestFitting < 0 || (room, nodeRank[node]) < (free[fullestFitting].count, nodeRank[fullestFitting]))
-                {
-                    fullestFitting = node
-                }
-                if emptiest < 0 || (room, -nodeRank[node]) > (free[emptiest].count, -nodeRank[emptiest]) {
-                    emptiest = node
-                }
-            }
-            let node = fullestFitting >= 0 ? fullestFitting : emptiest
-            guard node >= 0 else { break }
+            let all = left.multipliedReportingOverflow(by: size)
+            let fitting = all.overflow ? nil : rooms.fullest(atLeast: max(all.partialValue, size), avoiding: avoided)
+            guard let node = fitting ?? rooms.emptiest(atLeast: size, avoiding: avoided) else { break }
             left -= take(min(left, free[node].count / size), on: node, for: index)
         }
         return workers - left
@@ -141,12 +136,14 @@ struct Placer {
         let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
         holdings[index][node, default: []].append(contentsOf: gpus)
         free[node].removeFirst(gpus.count)
+        rooms.update(node, room: free[node].count)
         return workers
     }
 
     private mutating func release(_ index: Int) {
         for (node, gpus) in holdings[index] {
             free[node] = (free[node] + gpus).sorted()
+            rooms.update(node, room: free[node].count)
         }
         holdings[index] = [:]
     }
@@ -194,13 +191,22 @@ struct Placer {
             return
         }
         free[node] = (free[node] + gpus).sorted()
+        rooms.update(node, room: free[node].count)
         if movedFrom[occupant] == nil { movedFrom[occupant] = original }
         moveReason[occupant] = "moved to free whole GPUs for \(blocked)"
     }
 
     private func placement(of index: Int) -> [NodeGPUs] {
-        holdings[index].map { NodeGPUs(node: nodeNames[$0.key], gpus: $0.value.sorted()) }
-            .sorted { $0.node < $1.node }
+        let held = holdings[index]
+        // Node ranks order as the names do, without comparing strings; most
+        // jobs hold one node or none, which need no sort at all.
+        let nodes = held.count < 2 ? Array(held.keys) : held.keys.sorted { nodeRank[$0] < nodeRank[$1] }
+        return nodes.map { NodeGPUs(node: nodeNames[$0], gpus: Self.ascending(held[$0]!)) }
+    }
+
+    /// `gpus` in ascending order, shared rather than copied when already sorted.
+    private static func ascending(_ gpus: [Int]) -> [Int] {
+        zip(gpus, gpus.dropFirst()).allSatisfy { $0 < $1 } ? gpus : gpus.sorted()
     }
 
     private func result(fragmented: Set<Int>) -> Result {

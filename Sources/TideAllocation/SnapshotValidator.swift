@@ -17,15 +17,25 @@ public enum SnapshotValidator {
         }
         var table = try validateNodes(snapshot.nodes)
         var names = Set<String>(minimumCapacity: snapshot.jobs.count)
-        for (index, job) in snapshot.jobs.enumerated() {
-            let path = JobPath(index: index)
-            try check(!job.name.isEmpty, "\(path).name", "must not be empty")
-            try check(names.insert(job.name).inserted, "\(path).name", "duplicate job name '\(job.name)'")
-            try validateCounts(job, path: path)
-            try validateTimes(job, path: path)
-            try validatePlacement(job, index: index, path: path, table: &table, jobs: snapshot.jobs)
-            try validateSpeedup(job, path: path)
+        // Through the buffer: the array's own iterator retains and releases
+        // more per job than these checks cost.
+        try snapshot.jobs.withUnsafeBufferPointer { jobs in
+            for index in jobs.indices {
+                try validateJob(jobs[index], index: index, names: &names, table: &table, jobs: snapshot.jobs)
+            }
         }
+    }
+
+    private static func validateJob(
+        _ job: JobSnapshot, index: Int, names: inout Set<String>, table: inout GPUTable, jobs: [JobSnapshot]
+    ) throws {
+        let path = JobPath(index: index)
+        try check(!job.name.isEmpty, "\(path).name", "must not be empty")
+        try check(names.insert(job.name).inserted, "\(path).name", "duplicate job name '\(job.name)'")
+        try validateCounts(job, path: path)
+        try validateTimes(job, path: path)
+        try validatePlacement(job, index: index, path: path, table: &table, jobs: jobs)
+        try validateSpeedup(job, path: path)
     }
 
     /// A slot per GPU index of every node, in one flat array (no allocation
@@ -38,6 +48,9 @@ public enum SnapshotValidator {
         var offsets: [Int] = []
         var sizes: [Int] = []
         var slots: [Int32] = []
+        /// Per node, the last job whose placement named it: a node listed
+        /// twice by one job is caught without a set per job.
+        var lastListedBy: [Int] = []
 
         func slot(node: Int, gpu: Int) -> Int32 {
             gpu >= 0 && gpu < sizes[node] ? slots[offsets[node] + gpu] : Self.unavailable
@@ -69,6 +82,7 @@ public enum SnapshotValidator {
             table.nodeIndex[node.name] = index
             table.offsets.append(offset)
             table.sizes.append(size)
+            table.lastListedBy.append(-1)
         }
         return table
     }
@@ -104,13 +118,13 @@ public enum SnapshotValidator {
     private static func validatePlacement(
         _ job: JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
-        var nodesSeen = Set<Int>()
         for (index, entry) in job.placement.enumerated() {
             func entryPath() -> String { "\(path).placement[\(index)]" }
             guard let node = table.nodeIndex[entry.node] else {
                 throw AllocationInputError(field: "\(entryPath()).node", "unknown node '\(entry.node)'")
             }
-            try check(nodesSeen.insert(node).inserted, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
+            try check(table.lastListedBy[node] != jobIndex, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
+            table.lastListedBy[node] = jobIndex
             try check(
                 !entry.gpus.isEmpty && entry.gpus.count % job.gpusPerWorker == 0, "\(entryPath()).gpus",
                 "holds \(entry.gpus.count) GPUs, not a whole number of \(job.gpusPerWorker)-GPU workers")

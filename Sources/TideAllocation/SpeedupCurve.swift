@@ -21,41 +21,70 @@ public struct SpeedupCurve: Sendable, Equatable {
 
     public init(table: [String: Double], measuredWorkers: [Int], requestedWorkers: Int, maxWorkers: Int) {
         let width = max(maxWorkers, 1)
-        var known: [(Int, Double)] = [(1, 1)]
-        known.reserveCapacity(table.count + 1)
-        for (key, value) in table {
-            guard let workers = WorkerCountKey.parse(key), workers > 1, value.isFinite, value > 0 else { continue }
-            known.append((workers, value))
-        }
-        known.sort { $0.0 < $1.0 }
-        let widestKnown = known.last!.0
         let linearLimit = measuredWorkers.max().map { 2 * $0 } ?? requestedWorkers
-
-        var values = [Double](repeating: 0, count: width + 1)
-        var next = 0
-        for workers in 1...width {
-            while next + 1 < known.count && known[next + 1].0 <= workers { next += 1 }
-            let (lowWorkers, lowValue) = known[next]
-            if workers == lowWorkers {
-                values[workers] = lowValue
-            } else if next + 1 < known.count {
-                let (highWorkers, highValue) = known[next + 1]
-                let fraction = Double(workers - lowWorkers) / Double(highWorkers - lowWorkers)
-                values[workers] = lowValue + fraction * (highValue - lowValue)
-            } else {
-                let linearUpTo = max(widestKnown, min(workers, linearLimit))
-                values[workers] = lowValue * Double(linearUpTo) / Double(widestKnown)
+        // Every job builds a curve every round: the few known points live on
+        // the stack, and only the curve itself is allocated.
+        var values = withUnsafeTemporaryAllocation(of: Point.self, capacity: table.count + 1) { buffer in
+            var known = 1
+            buffer[0] = Point(workers: 1, value: 1)
+            for (key, value) in table {
+                guard let workers = WorkerCountKey.parse(key), workers > 1, value.isFinite, value > 0 else { continue }
+                // Insertion sort: tables hold a handful of points, and keys are distinct widths.
+                var slot = known
+                while buffer[slot - 1].workers > workers {
+                    buffer[slot] = buffer[slot - 1]
+                    slot -= 1
+                }
+                buffer[slot] = Point(workers: workers, value: value)
+                known += 1
             }
+            return Self.fill(width: width, known: UnsafeBufferPointer(rebasing: buffer[..<known]), linearLimit: linearLimit)
         }
         measured = values
         // Most tables rise and flatten: then the three views share one buffer.
-        if values.indices.dropFirst(2).contains(where: { values[$0] < values[$0 - 1] }) {
+        var dips = false
+        for workers in stride(from: 2, through: width, by: 1) where values[workers] < values[workers - 1] {
+            dips = true
+            break
+        }
+        if dips {
             for workers in stride(from: 2, through: width, by: 1) {
                 values[workers] = max(values[workers], values[workers - 1])
             }
         }
         planning = values
         hull = Self.isConcave(values) ? values : Self.concaveHull(values)
+    }
+
+    private struct Point {
+        var workers: Int
+        var value: Double
+    }
+
+    /// The curve at widths 0...width from the known points, sorted by width.
+    private static func fill(width: Int, known: UnsafeBufferPointer<Point>, linearLimit: Int) -> [Double] {
+        let widest = known[known.count - 1]
+        // Written in place: `Array(repeating:count:)` goes through the
+        // runtime's generic metadata lookup here, which costs more than the curve.
+        return [Double](unsafeUninitializedCapacity: width + 1) { values, count in
+            values[0] = 0
+            var next = 0
+            for workers in 1...width {
+                while next + 1 < known.count && known[next + 1].workers <= workers { next += 1 }
+                let low = known[next]
+                if workers == low.workers {
+                    values[workers] = low.value
+                } else if next + 1 < known.count {
+                    let high = known[next + 1]
+                    let fraction = Double(workers - low.workers) / Double(high.workers - low.workers)
+                    values[workers] = low.value + fraction * (high.value - low.value)
+                } else {
+                    let linearUpTo = max(widest.workers, min(workers, linearLimit))
+                    values[workers] = low.value * Double(linearUpTo) / Double(widest.workers)
+                }
+            }
+            count = width + 1
+        }
     }
 
     /// The planning speedup at `workers` (0 at 0 workers, flat past the maximum).
@@ -80,20 +109,26 @@ public struct SpeedupCurve: Sendable, Equatable {
 
     private static func concaveHull(_ values: [Double]) -> [Double] {
         guard values.count > 2 else { return values }
-        // Monotone chain over the points (w, values[w]), w from 0.
-        var vertices: [Int] = []
-        for point in 0..<values.count {
-            while vertices.count >= 2 {
-                let a = vertices[vertices.count - 2], b = vertices[vertices.count - 1]
-                let cross = Double(b - a) * (values[point] - values[a]) - (values[b] - values[a]) * Double(point - a)
-                if cross >= 0 { vertices.removeLast() } else { break }
-            }
-            vertices.append(point)
-        }
         var result = values
-        for (a, b) in zip(vertices, vertices.dropFirst()) where b - a > 1 {
-            for w in (a + 1)..<b {
-                result[w] = values[a] + (values[b] - values[a]) * Double(w - a) / Double(b - a)
+        // Monotone chain over the points (w, values[w]), w from 0; the
+        // vertices live on the stack.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: values.count) { vertices in
+            var count = 0
+            for point in 0..<values.count {
+                while count >= 2 {
+                    let a = vertices[count - 2], b = vertices[count - 1]
+                    let cross = Double(b - a) * (values[point] - values[a]) - (values[b] - values[a]) * Double(point - a)
+                    if cross >= 0 { count -= 1 } else { break }
+                }
+                vertices[count] = point
+                count += 1
+            }
+            for vertex in 1..<count {
+                let a = vertices[vertex - 1], b = vertices[vertex]
+                guard b - a > 1 else { continue }
+                for w in (a + 1)..<b {
+                    result[w] = values[a] + (values[b] - values[a]) * Double(w - a) / Double(b - a)
+                }
             }
         }
         return result

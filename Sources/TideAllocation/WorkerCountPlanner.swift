@@ -55,6 +55,11 @@ struct WorkerCountPlanner {
     private enum Hold { case none, hard, recent, soft }
 
     let problem: AllocationProblem
+    /// Kept on the planner, not passed down: handing the rules (a dozen
+    /// closures) to a helper copies them, once per holder per claim.
+    private let rules: PlanRules
+    /// Whether the rules are rigid, read in the innermost loops.
+    private let rigid: Bool
     // Plain copies of the job fields the inner loops read: reading them off
     // `problem.jobs` retains and releases a class instance every time.
     private let sizes: [Int]
@@ -78,9 +83,25 @@ struct WorkerCountPlanner {
     private var failedClaims: [Int: [(threshold: Double, need: Int)]] = [:]
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
+    /// Per held job, the workers it owns (at least its minimum): asked of
+    /// the rules once, not once per claim.
+    private var owned: [Int] = []
+    /// Holders above their minimums (hard holds aside), in reclaim order;
+    /// those before `shrinkableStart` are down to their minimums.
+    private var shrinkableLastFirst: [Int] = []
+    private var shrinkableStart = 0
+    /// The holders a claim may take GPUs from, and the fewest workers each keeps.
+    private var floors: [Floor] = []
 
-    init(problem: AllocationProblem) {
+    private struct Floor {
+        var holder: Int
+        var floor: Int
+    }
+
+    init(problem: AllocationProblem, rules: PlanRules) {
         self.problem = problem
+        self.rules = rules
+        rigid = rules.isRigid
         sizes = problem.jobs.map(\.gpusPerWorker)
         minimums = problem.jobs.map(\.minWorkers)
         priorities = problem.jobs.map(\.priority)
@@ -93,18 +114,18 @@ struct WorkerCountPlanner {
 
     /// Runs the three phases and returns the worker count of every job.
     static func plan(_ problem: AllocationProblem, rules: PlanRules) -> [Int] {
-        var planner = WorkerCountPlanner(problem: problem)
+        var planner = WorkerCountPlanner(problem: problem, rules: rules)
         for (rank, index) in rules.order.enumerated() { planner.position[index] = rank }
         planner.soonFree = rules.soonFreeGPUs
-        planner.placeHolds(rules)
+        planner.placeHolds()
         for index in rules.order where planner.holds[index] == .none {
-            planner.admit(index, rules: rules)
+            planner.admit(index)
         }
-        if let gain = rules.spareGain { planner.handOutSpare(rules: rules, gain: gain) }
+        if let gain = rules.spareGain { planner.handOutSpare(gain: gain) }
         return planner.counts
     }
 
-    private mutating func placeHolds(_ rules: PlanRules) {
+    private mutating func placeHolds() {
         for (index, job) in problem.jobs.enumerated() where job.isRunning {
             let kept = min(job.current, job.maxWorkers)
             if job.floor > 0 {
@@ -120,12 +141,14 @@ struct WorkerCountPlanner {
             free -= counts[index] * job.gpusPerWorker
             if holds[index] != .none {
                 lowestHeldPriority = min(lowestHeldPriority, job.priority)
-                if holds[index] != .hard && !rules.isRigid {
+                if holds[index] != .hard && !rigid {
                     shrinkableGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
                 }
             }
         }
         let held = problem.jobs.indices.filter { holds[$0] != .none }
+        owned = Array(repeating: 0, count: problem.jobs.count)
+        for index in held { owned[index] = max(rules.ownedWidth(index), minimums[index]) }
         if let cost = rules.reclaimCost {
             let costs = held.map { cost($0, counts[$0]) }
             holdersLastFirst = held.indices.sorted { costs[$0] != costs[$1] ? costs[$0] < costs[$1] : position[held[$0]] > position[held[$1]] }
@@ -133,22 +156,31 @@ struct WorkerCountPlanner {
         } else {
             holdersLastFirst = held.sorted { position[$0] > position[$1] }
         }
+        if !rigid {
+            shrinkableLastFirst = holdersLastFirst.filter { holds[$0] != .hard && shrinkable($0) > 0 }
+        }
     }
 
-    private mutating func admit(_ index: Int, rules: PlanRules) {
+    /// GPUs `holder` holds above its minimum: what any claim may shrink it by
+    /// (a hard hold excepted). Never rises while jobs are admitted.
+    private func shrinkable(_ holder: Int) -> Int {
+        max(counts[holder] - minimums[holder], 0) * sizes[holder]
+    }
+
+    private mutating func admit(_ index: Int) {
         let job = problem.jobs[index]
         let width = min(rules.admissionWidth(index), problem.workerCaps[index])
         let size = job.gpusPerWorker
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
         guard job.minWorkers <= width, width <= wholeWorkers(size), size <= problem.largestNode else { return }
-        if !tryAdmit(index, width: width, rules: rules) && rules.reserveForWaiting {
+        if !tryAdmit(index, width: width) && rules.reserveForWaiting {
             waitingNeed += width * size
         }
     }
 
     /// Admits a job that fits the nodes, from free GPUs or by reclaiming held ones.
-    private mutating func tryAdmit(_ index: Int, width: Int, rules: PlanRules) -> Bool {
+    private mutating func tryAdmit(_ index: Int, width: Int) -> Bool {
         let job = problem.jobs[index]
         let size = job.gpusPerWorker
         if free >= width * size {
@@ -170,7 +202,7 @@ struct WorkerCountPlanner {
         if failedClaims[job.priority, default: []].contains(where: { $0.threshold <= threshold && $0.need <= need }) {
             return false
         }
-        guard reclaim(need, for: index, rules: rules, stopping: mayStop) else {
+        guard reclaim(need, for: index) else {
             failedClaims[job.priority, default: []].append((threshold, need))
             return false
         }
@@ -193,44 +225,94 @@ struct WorkerCountPlanner {
     /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
     /// borrowed GPUs (above a job's owned width) all at once, then shrinks to
     /// minimums, then stops. Changes nothing when it cannot.
-    private mutating func reclaim(_ need: Int, for claimant: Int, rules: PlanRules, stopping: Bool) -> Bool {
-        var floors: [(holder: Int, floor: Int)] = []
-        var reclaimable = free, byShrinking = free
+    private mutating func reclaim(_ need: Int, for claimant: Int) -> Bool {
         // Shrinking others beats stopping one: look on while shrinks alone could still do.
         let shrinksCanDo = free + shrinkableGPUs >= need
-        for holder in holdersLastFirst where counts[holder] > 0 && holder != claimant {
-            let floor = lowestCount(holder, for: claimant, rules: rules)
-            if floor < counts[holder] {
-                floors.append((holder, floor))
-                reclaimable += (counts[holder] - floor) * sizes[holder]
-                byShrinking += (counts[holder] - max(floor, min(counts[holder], minimums[holder]))) * sizes[holder]
+        if shrinksCanDo && !rigid { return reclaimByShrinking(need, for: claimant) }
+        // One buffer for every claim of the round: a claim may list thousands of holders.
+        floors.removeAll(keepingCapacity: true)
+        var reclaimable = free, byShrinking = free
+        for holder in holdersLastFirst {
+            let count = counts[holder]
+            guard count > 0, holder != claimant else { continue }
+            let floor = lowestCount(holder, for: claimant)
+            if floor < count {
+                floors.append(Floor(holder: holder, floor: floor))
+                reclaimable += (count - floor) * sizes[holder]
+                byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder]
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
             }
         }
         guard reclaimable >= need else { return false }
-        for pass in 0..<3 {
-            for (holder, floor) in floors where free < need {
-                let owned = max(rules.ownedWidth(holder), minimums[holder])
-                switch pass {
-                case 0 where counts[holder] > owned && owned >= floor:
-                    // One restart returns everything borrowed, room for the next newcomers too.
-                    shrink(holder, to: owned, rules: rules)
-                case 1:
-                    while counts[holder] > max(floor, minimums[holder]) && free < need {
-                        shrink(holder, to: counts[holder] - 1, rules: rules)
-                    }
-                case 2 where floor == 0:
-                    shrink(holder, to: 0, rules: rules)
-                default:
-                    break
-                }
+        // Each pass stops as soon as enough is free: nothing after that changes anything.
+        for entry in floors {
+            guard free < need else { return true }
+            let owned = owned[entry.holder]
+            if counts[entry.holder] > owned && owned >= entry.floor {
+                // One restart returns everything borrowed, room for the next newcomers too.
+                shrink(entry.holder, to: owned)
+            }
+        }
+        for entry in floors {
+            guard free < need else { return true }
+            let lowest = max(entry.floor, minimums[entry.holder])
+            if counts[entry.holder] > lowest {
+                // The fewest single workers that cover what is still missing.
+                let size = sizes[entry.holder]
+                let workers = min(counts[entry.holder] - lowest, (need - free + size - 1) / size)
+                shrink(entry.holder, to: counts[entry.holder] - workers)
+            }
+        }
+        for entry in floors where entry.floor == 0 {
+            guard free < need else { return true }
+            shrink(entry.holder, to: 0)
+        }
+        return free >= need
+    }
+
+    /// `reclaim` when shrinks alone can cover `need`, without looking at the
+    /// holders that could only be stopped.
+    ///
+    /// The general scan then ends at the first holder where the GPUs above
+    /// minimums, in reclaim order, cover `need`; a holder at its minimum on
+    /// the way (listed only because it may be stopped) neither shrinks to its
+    /// owned width nor below its minimum, and the shrinks always suffice
+    /// before any stop. So only the holders above their minimums matter, and
+    /// what they give does not depend on the claimant: one pass over that
+    /// (shrinking) list, instead of every holder and a `mayStop` each.
+    private mutating func reclaimByShrinking(_ need: Int, for claimant: Int) -> Bool {
+        while shrinkableStart < shrinkableLastFirst.count && shrinkable(shrinkableLastFirst[shrinkableStart]) == 0 {
+            shrinkableStart += 1
+        }
+        floors.removeAll(keepingCapacity: true)
+        var byShrinking = free
+        for holder in shrinkableLastFirst[shrinkableStart...] where holder != claimant {
+            let gives = shrinkable(holder)
+            guard gives > 0 else { continue }
+            floors.append(Floor(holder: holder, floor: minimums[holder]))
+            byShrinking += gives
+            if byShrinking >= need { break }
+        }
+        for entry in floors {
+            guard free < need else { return true }
+            if counts[entry.holder] > owned[entry.holder] {
+                // One restart returns everything borrowed, room for the next newcomers too.
+                shrink(entry.holder, to: owned[entry.holder])
+            }
+        }
+        for entry in floors {
+            guard free < need else { return true }
+            if counts[entry.holder] > entry.floor {
+                let size = sizes[entry.holder]
+                let workers = min(counts[entry.holder] - entry.floor, (need - free + size - 1) / size)
+                shrink(entry.holder, to: counts[entry.holder] - workers)
             }
         }
         return free >= need
     }
 
-    private mutating func shrink(_ holder: Int, to workers: Int, rules: PlanRules) {
-        if !rules.isRigid {
+    private mutating func shrink(_ holder: Int, to workers: Int) {
+        if !rigid {
             shrinkableGPUs -= (max(counts[holder] - minimums[holder], 0) - max(workers - minimums[holder], 0)) * sizes[holder]
         }
         free += (counts[holder] - workers) * sizes[holder]
@@ -239,7 +321,9 @@ struct WorkerCountPlanner {
     }
 
     /// The fewest workers `holder` may keep so that `claimant` can run.
-    private func lowestCount(_ holder: Int, for claimant: Int, rules: PlanRules) -> Int {
+    // Inlined: called from a mutating method, an outlined call would copy the whole planner per holder.
+    @inline(__always)
+    private func lowestCount(_ holder: Int, for claimant: Int) -> Int {
         let higherPriority = priorities[claimant] > priorities[holder]
         switch holds[holder] {
         case .none:
@@ -249,14 +333,14 @@ struct WorkerCountPlanner {
         case .recent:
             // A rigid job runs at its requested width or not at all.
             if higherPriority { return 0 }
-            return rules.isRigid ? counts[holder] : min(counts[holder], minimums[holder])
+            return rigid ? counts[holder] : min(counts[holder], minimums[holder])
         case .soft:
             if higherPriority || rules.mayStop(claimant, holder) { return 0 }
-            return rules.isRigid ? counts[holder] : min(counts[holder], minimums[holder])
+            return rigid ? counts[holder] : min(counts[holder], minimums[holder])
         }
     }
 
-    private mutating func handOutSpare(rules: PlanRules, gain: (Int, Int) -> Double) {
+    private mutating func handOutSpare(gain: (Int, Int) -> Double) {
         var tiers: [Int: [Int]] = [:]
         // A recently resized job keeps its count, whatever its hold (a
         // non-preemptible one is held `.hard` but must not grow either).
@@ -265,18 +349,18 @@ struct WorkerCountPlanner {
         }
         for priority in tiers.keys.sorted(by: >) {
             var heap = SpareHeap()
-            for index in tiers[priority]! { push(index, into: &heap, rules: rules, gain: gain) }
+            for index in tiers[priority]! { push(index, into: &heap, gain: gain) }
             while free > waitingNeed, let best = heap.pop() {
                 let job = problem.jobs[best.job]
                 guard job.gpusPerWorker <= free - waitingNeed else { continue }
                 counts[best.job] += 1
                 free -= job.gpusPerWorker
-                push(best.job, into: &heap, rules: rules, gain: gain)
+                push(best.job, into: &heap, gain: gain)
             }
         }
     }
 
-    private func push(_ index: Int, into heap: inout SpareHeap, rules: PlanRules, gain: (Int, Int) -> Double) {
+    private func push(_ index: Int, into heap: inout SpareHeap, gain: (Int, Int) -> Double) {
         let job = problem.jobs[index]
         guard counts[index] < min(job.maxWorkers, rules.growthCap(index), problem.workerCaps[index]) else { return }
         let value = gain(index, counts[index])

@@ -5,7 +5,7 @@ import TideBenchSupport
 /// Helper for run-timing.sh:
 ///   tide-bench describe                     what the generated snapshots look like
 ///   tide-bench dump WORKLOAD POLICY         the warm snapshot as JSON on stdout
-///   tide-bench time [SECONDS]               plain monotonic-clock timing of every case (cross-check)
+///   tide-bench time [SECONDS [KIND [POLICY [WORKLOAD]]]]  plain monotonic-clock timing of every (or the chosen) case
 ///   tide-bench loop WORKLOAD POLICY N [json]  run one case N times, for profilers
 ///   tide-bench exec BINARY FILE RUNS [LABEL [WORKLOAD]]  wall time of `BINARY allocate < FILE`, RUNS times
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -80,6 +80,11 @@ case "time":
     for w in Workload.allCases { for p in main { cases.append(("allocate", w, p)) } }
     for p in Allocator.policyNames where !main.contains(p) { cases.append(("allocate", .small, p)) }
     for w in Workload.allCases { for p in main { cases.append(("json", w, p)) } }
+    // Optional filters: `time SECONDS KIND [POLICY [WORKLOAD]]`, to time one case on a busy machine.
+    let filters = Array(arguments.dropFirst(2))
+    cases = cases.filter { kind, w, policy in
+        zip(filters, [kind, policy, w.rawValue]).allSatisfy { $0 == $1 }
+    }
     print("kind      policy            workload   samples  median ms     p99 ms     min ms")
     for (kind, w, policy) in cases {
         let snapshot = try w.generator.warmSnapshot(policy: policy)

@@ -71,8 +71,13 @@ struct TidePolicy: AllocationPolicy {
             return neverRan[index] ? -1 : remaining[index] / job.curve.speedup(job.isRunning ? job.current : width[index])
         }
         let order = problem.order { key[$0] }
-        var position = Array(repeating: 0, count: jobs.count)
-        for (rank, index) in order.enumerated() { position[index] = rank }
+        // A constant, not a variable: `mayStop` reads it in the planner's
+        // innermost loop, and a captured variable is boxed and access-checked.
+        let position: [Int] = {
+            var position = Array(repeating: 0, count: jobs.count)
+            for (rank, index) in order.enumerated() { position[index] = rank }
+            return position
+        }()
         // A newcomer's length is unknown: for stopping others, take it to be typical.
         let knownKeys = jobs.indices.filter { !neverRan[$0] }.map { key[$0] }.sorted()
         let typicalKey = knownKeys.isEmpty ? Self.stopAfterSeconds : knownKeys[knownKeys.count / 2]
