@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Job spec: parsing and validation of tide/v1 TrainingJob and kubeflow.org/v1 MPIJob. No I/O.
@@ -49,6 +54,22 @@ let package = Package(
             name: "TideStore",
             dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")]
         ),
+        // Jobs as the services store them: StoredJob in the job store, job events, the outbox flag.
+        .target(name: "TideJobs", dependencies: ["TideCore", "TideStore"]),
+        // The training service's HTTP API: routes, handlers, authentication, metrics, the outbox.
+        .target(
+            name: "TideAPI",
+            dependencies: [
+                "TideCore", "TideStore", "TideBroker", "TideJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
         .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
@@ -59,7 +80,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TrainingService"),
+        .executableTarget(
+            name: "TrainingService",
+            dependencies: [
+                "TideAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(name: "ResourceAllocator"),
         .executableTarget(name: "PerGPUScheduler"),
         .executableTarget(name: "MetricsCollector"),
@@ -76,11 +105,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        // TideStore only for the BSON round trip of parsed jobs; TideCore itself does not depend on it.
+        // TideStore and TideJobs only for the BSON round trip of stored jobs; TideCore itself depends on neither.
         .testTarget(
             name: "TideCoreTests",
             dependencies: [
-                "TideCore", "TideStore",
+                "TideCore", "TideStore", "TideJobs",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
@@ -93,6 +122,16 @@ let package = Package(
         // Depends on the probe so `swift build --build-tests` builds it next to the test binary.
         .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport", "tide-broker-probe"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
+        .testTarget(
+            name: "TrainingServiceTests",
+            dependencies: [
+                "TideAPI", "TideJobs", "TideCore", "TideStore", "TideBroker", "TideTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

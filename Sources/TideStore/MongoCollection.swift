@@ -69,6 +69,20 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
         }
     }
 
+    /// Applies an update document to every match (e.g. clearing a flag on a batch of documents).
+    public func updateMany(_ filter: BSONValue, _ update: BSONValue) async throws -> UpdateResult {
+        let (filter, update) = (filter.extendedJSON, update.extendedJSON)
+        let name = self.name
+        return try await perform("update many in \(name)", idempotent: false) { collection in
+            let (selector, change) = (try BSONDocument(json: filter), try BSONDocument(json: update))
+            var error = bson_error_t()
+            let (ok, reply) = BSONDocument.withReply { reply in
+                mongoc_collection_update_many(collection, selector.pointer, change.pointer, nil, reply, &error)
+            }
+            return try Self.result(ok, error, reply, name: name)
+        }
+    }
+
     /// Replaces the first match with `document` (its `_id` is kept).
     ///
     /// `idempotent`: the caller knows a second application changes nothing

@@ -122,4 +122,9 @@ public struct VersionedStore<Document: VersionedDocument>: Sendable {
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var continueToken: String?
+
+    public init(items: [Item], continueToken: String?) {
+        self.items = items
+        self.continueToken = continueToken
+    }
 }

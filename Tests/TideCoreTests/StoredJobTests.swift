@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TideCore
 @testable import TideStore
+import TideJobs
 
 /// The stored-name rule and the stored form `{metadata, spec, status}`.
 @Suite struct StoredJobTests {
@@ -58,9 +59,4 @@ import Testing
         #expect(JobState.allCases.map(\.rawValue) == ["Submitted", "Waiting", "Running", "Completed", "Failed", "Canceled"])
         #expect(JobState.allCases.filter(\.isTerminal) == [.completed, .failed, .canceled])
     }
-}
-
-/// How the store will hold stored jobs: the conformance is one line in TideStore's terms.
-extension StoredJob: VersionedDocument {
-    public static let fields = DocumentFields.job
 }

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import TideCore
+import TideJobs
+import TideStore
+
+/// The job operations of the API, on the job store, the event log and the outbox.
+///
+/// Every write is a versioned write of the job's document that also puts the
+/// change in the job's outbox; the event is published only after that write.
+public struct JobService: Sendable {
+    let jobs: VersionedStore<JobRecord>
+    let events: EventStore<JobHistoryEvent>
+    let outbox: Outbox
+    let configuration: APIConfiguration
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    /// Writes retried after a version conflict with another writer.
+    private let conflictRetries = 5
+
+    // MARK: create
+
+    /// Parses, stores (Submitted, with its `created` change owed) and publishes a job.
+    func create(body: Data, contentType: String?) async throws -> StoredJob {
+        let format = try Self.format(contentType: contentType, body: body)
+        let spec: JobSpec
+        do {
+            spec = try JobSpecParser.parse(
+                data: body, format: format,
+                options: JobSpecParser.Options(defaultAccelerator: configuration.defaultAccelerator))
+        } catch {
+            throw Self.refusal(error)
+        }
+        let time = Self.millisecond(clock())
+        var taken = Set<String>()
+        // The unique index decides between replicas: a name another one just took is skipped.
+        for _ in 0..<1000 {
+            let name = StoredName.make(for: spec.name, at: time) { taken.contains($0) }
+            var record = JobRecord(job: StoredJob(submitting: spec, storedName: name, at: time))
+            record.owe(.created, version: 1, at: time)
+            do {
+                let stored = try await jobs.create(record)
+                await recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
+                await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+                return stored.job
+            } catch StoreError.alreadyExists {
+                taken.insert(name)
+            }
+        }
+        throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
+    }
+
+    // MARK: read
+
+    func get(_ name: String) async throws -> StoredJob {
+        guard let record = try await jobs.get(name) else { throw APIError.notFound(job: name) }
+        return record.job
+    }
+
+    func list(_ query: ListQuery) async throws -> Page<StoredJob> {
+        do {
+            let page = try await jobs.list(
+                accelerator: query.accelerator, statuses: query.statuses.map(\.rawValue), limit: query.limit,
+                continue: query.continueToken)
+            return Page(items: page.items.map(\.job), continueToken: page.continueToken)
+        } catch StoreError.invalidContinueToken(let detail) {
+            throw APIError(
+                .badRequest, "invalid continue token (\(detail)); pass the token the previous page returned, with the same filters",
+                field: "continue")
+        }
+    }
+
+    func events(of name: String, limit: Int) async throws -> [RecordedEvent<JobHistoryEvent>] {
+        _ = try await get(name)
+        return try await events.list(job: name, limit: limit)
+    }
+
+    // MARK: change
+
+    /// Applies a merge patch of `spec.priority` / `spec.workers.max`; 409 for a finished job.
+    func patch(_ name: String, body: Data) async throws -> StoredJob {
+        let patch: JSONValue
+        do {
+            patch = try JSONDecoder().decode(JSONValue.self, from: body)
+        } catch {
+            throw APIError(
+                .badRequest, "the patch is not valid JSON; send a merge patch such as {\"spec\": {\"priority\": 5}}",
+                field: "(document)")
+        }
+        return try await change(name, change: .updated, eventType: "Updated") { record in
+            guard !record.job.status.state.isTerminal else {
+                throw APIError(
+                    .conflict, "job \(name) is \(record.job.status.state.rawValue) and can no longer be changed",
+                    field: "status.state")
+            }
+            let before = record.job.spec
+            do throws(JobSpecErrors) {
+                record.job.spec = try JobPatch.apply(patch, to: before)
+            } catch {
+                throw Self.refusal(error)
+            }
+            return Self.describeChange(from: before, to: record.job.spec)
+        }
+    }
+
+    /// Cancels a job: status Canceled, the document kept, `deleted` published. Canceling a canceled job
+    /// changes nothing; canceling a completed or failed one is a conflict.
+    func cancel(_ name: String) async throws -> StoredJob {
+        if let record = try await jobs.get(name), record.job.status.state == .canceled { return record.job }
+        return try await change(name, change: .deleted, eventType: "Canceled") { record in
+            let state = record.job.status.state
+            guard !state.isTerminal else {
+                throw APIError(.conflict, "job \(name) already finished (\(state.rawValue)); nothing to cancel",
+                               field: "status.state")
+            }
+            let time = Self.millisecond(clock())
+            record.job.status.state = .canceled
+            record.job.status.message = "canceled by a user"
+            record.job.status.finishedAt = time
+            return "canceled (was \(state.rawValue))"
+        }
+    }
+
+    /// Reads the job, applies `mutate` (which returns the event's message), writes it with `change` owed,
+    /// retrying on a version conflict, then records the event and publishes.
+    private func change(
+        _ name: String, change: JobChange, eventType: String,
+        _ mutate: @Sendable (inout JobRecord) throws -> String
+    ) async throws -> StoredJob {
+        // Clears this replica has queued land first, so a change made right after a publish
+        // does not carry (and publish again) the change that was just confirmed.
+        await outbox.clearer.flush()
+        for attempt in 0... {
+            guard var record = try await jobs.get(name) else { throw APIError.notFound(job: name) }
+            let time = Self.millisecond(clock())
+            let message = try mutate(&record)
+            record.owe(change, version: record.version + 1, at: time)
+            do {
+                let stored = try await jobs.replace(record)
+                await recordEvent(stored.job, type: eventType, message: message, at: time)
+                await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+                return stored.job
+            } catch StoreError.conflict where attempt < conflictRetries {
+                continue
+            } catch StoreError.conflict {
+                throw APIError(.conflict, "job \(name) is being changed by someone else; retry", field: "metadata.version")
+            }
+        }
+        fatalError("unreachable")
+    }
+
+    /// Appends to the event log; a failure is logged, not fatal (the job and its outbox are the record).
+    private func recordEvent(_ job: StoredJob, type: String, message: String, at time: Date) async {
+        let event = JobHistoryEvent(
+            job: job.name, time: time, type: type, message: message, accelerator: job.spec.accelerator,
+            state: job.status.state.rawValue, version: job.version)
+        do {
+            try await events.append(event)
+        } catch {
+            logger.warning("could not record a job event", metadata: ["job": "\(job.name)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: pure helpers
+
+    /// The document format from the Content-Type, or from the first character when there is none.
+    static func format(contentType: String?, body: Data) throws -> JobSpecFormat {
+        guard let contentType, !contentType.isEmpty else {
+            let first = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+            return first == UInt8(ascii: "{") ? .json : .yaml
+        }
+        guard let format = JobSpecFormat(contentType: contentType) else {
+            throw APIError(
+                .badRequest, "Content-Type \(contentType) is not a job document; use application/yaml or application/json",
+                field: "Content-Type")
+        }
+        return format
+    }
+
+    /// 400 for a body that is not a document at all (bad syntax, empty, not UTF-8), else 422 with every field error.
+    static func refusal(_ errors: JobSpecErrors) -> APIError {
+        if errors.errors.allSatisfy({ $0.path == "(document)" }) {
+            var error = APIError(invalidJob: errors)
+            error.status = .badRequest
+            return error
+        }
+        return APIError(invalidJob: errors)
+    }
+
+    static func describeChange(from before: JobSpec, to after: JobSpec) -> String {
+        var parts: [String] = []
+        if before.priority != after.priority { parts.append("priority \(before.priority) → \(after.priority)") }
+        if before.workers.max != after.workers.max {
+            parts.append("max workers \(before.workers.max) → \(after.workers.max)")
+        }
+        return parts.isEmpty ? "no change" : parts.joined(separator: ", ")
+    }
+
+    /// BSON keeps milliseconds: stamping with them makes the served and stored times agree.
+    static func millisecond(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+}

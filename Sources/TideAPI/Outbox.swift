@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Synchronization
+import TideCore
+import TideJobs
+import TideStore
+
+/// Publishes a stored job's unpublished changes and then clears its outbox flag.
+///
+/// The flag is cleared only for the version that was published (a later write
+/// brings its own entries and clears them itself), and clears are batched:
+/// many requests' confirms become one `updateMany`.
+public struct Outbox: Sendable {
+    let jobs: VersionedStore<JobRecord>
+    let publisher: any JobEventPublishing
+    let clearer: OutboxClearer
+    let inFlight = InFlight()
+    let logger: Logger
+
+    init(jobs: VersionedStore<JobRecord>, publisher: any JobEventPublishing, logger: Logger) {
+        self.jobs = jobs
+        self.publisher = publisher
+        self.logger = logger
+        clearer = OutboxClearer(collection: jobs.collection, logger: logger)
+    }
+
+    /// Publishes every pending change of `record` in order, each after the broker's confirm,
+    /// then queues the flag's clearing. Throws at the first publish that fails (the flag stays).
+    func deliver(_ record: JobRecord) async throws {
+        guard !record.outbox.isEmpty else { return }
+        for entry in record.outbox {
+            try await publisher.publish(entry, job: record.job)
+        }
+        await clearer.clear(name: record.name, version: record.version)
+    }
+
+    /// Delivers `record`, waiting at most `timeout`: a request answers even while the broker is down.
+    /// Delivery goes on past the timeout (a publish waits for the broker to come back); if it fails,
+    /// the republisher tries again later. Returns whether it was delivered in time; false at once
+    /// if a delivery of the same job is still under way.
+    @discardableResult
+    func deliver(_ record: JobRecord, waitingAtMost timeout: Duration) async -> Bool {
+        guard await inFlight.begin(record.name) else { return false }
+        let (logger, outbox) = (self.logger, self)
+        let delivery = Task {
+            defer { Task { await outbox.inFlight.end(record.name) } }
+            do {
+                try await outbox.deliver(record)
+                return true
+            } catch {
+                logger.notice(
+                    "job event not published yet; the outbox will retry",
+                    metadata: ["job": "\(record.name)", "error": "\(error)"])
+                return false
+            }
+        }
+        // Whichever ends first resumes: the delivery (not cancellable while it waits for a confirm)
+        // keeps running on its own after a timeout.
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let once = ResumeOnce(continuation)
+            Task { once.resume(await delivery.value) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                once.resume(false)
+            }
+        }
+    }
+
+    /// One republisher round: delivers flagged jobs older than `grace`, oldest first, each waiting
+    /// at most `timeout`. Returns how many were delivered; stops at the first that was not
+    /// (the broker is likely down; that delivery goes on and the next round skips its job meanwhile).
+    func republish(now: Date, grace: Duration, timeout: Duration, limit: Int = 100) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-grace.timeInterval)
+        let pending = try await jobs.collection.find(
+            [JobRecord.outboxField: true, "outboxSince": ["$lte": .date(cutoff)]],
+            sort: [SortKey("outboxSince")], limit: limit)
+        var delivered = 0
+        for record in pending {
+            guard await deliver(record, waitingAtMost: timeout) else { break }
+            delivered += 1
+        }
+        await clearer.flush()
+        return delivered
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+/// Resumes a continuation the first time it is asked to, and ignores the rest.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ value: Bool) {
+        let pending = continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+        pending?.resume(returning: value)
+    }
+}
+
+/// The jobs whose delivery is under way, so that a job is never being published twice at once.
+actor InFlight {
+    private var names: Set<String> = []
+
+    /// False if `name` is already being delivered.
+    func begin(_ name: String) -> Bool { names.insert(name).inserted }
+
+    func end(_ name: String) { names.remove(name) }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import TideCore
+import TideStore
+
+/// A job as the `jobs` collection holds it: the stored job `{metadata, spec, status}`
+/// plus its outbox, the changes stored but not yet confirmed by the broker.
+///
+/// The outbox lives in the job's own document so that storing a change and
+/// owing its event are one write: an event is never published for a change
+/// that was not stored, and a change stored while the broker is down is
+/// published later by whoever finds the flag set. Readers that want only the
+/// job decode `StoredJob`, which ignores the outbox fields.
+public struct JobRecord: VersionedDocument, Sendable, Hashable {
+    public static let fields = DocumentFields.job
+
+    /// The top-level field that marks a job with unpublished changes (indexed equality on a bool).
+    public static let outboxField = "outbox"
+
+    public var job: StoredJob
+    /// Changes not yet published, oldest first; empty when `outbox` is clear.
+    public var outbox: [OutboxEntry]
+    /// When the oldest unpublished change was stored (the republisher leaves fresh ones to their writer).
+    public var outboxSince: Date?
+
+    public init(job: StoredJob, outbox: [OutboxEntry] = [], outboxSince: Date? = nil) {
+        self.job = job
+        self.outbox = outbox
+        self.outboxSince = outboxSince
+    }
+
+    public var name: String { job.name }
+    public var version: Int {
+        get { job.version }
+        set { job.version = newValue }
+    }
+
+    /// Adds `change` (made at job version `version`) to the outbox, keeping the time of the oldest pending one.
+    public mutating func owe(_ change: JobChange, version: Int, at time: Date) {
+        if outbox.isEmpty { outboxSince = time }
+        outbox.append(OutboxEntry(change: change, version: version))
+    }
+
+    /// The record with an empty outbox.
+    public var cleared: JobRecord {
+        var record = self
+        record.outbox = []
+        record.outboxSince = nil
+        return record
+    }
+}
+
+extension JobRecord: Codable {
+    private enum Keys: String, CodingKey {
+        case outbox, outboxEvents, outboxSince
+    }
+
+    public init(from decoder: any Decoder) throws {
+        job = try StoredJob(from: decoder)
+        let container = try decoder.container(keyedBy: Keys.self)
+        outbox = try container.decodeIfPresent([OutboxEntry].self, forKey: .outboxEvents) ?? []
+        outboxSince = try container.decodeIfPresent(Date.self, forKey: .outboxSince)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try job.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        // The flag is a plain bool so the republisher's query is a simple equality.
+        try container.encode(!outbox.isEmpty, forKey: .outbox)
+        try container.encode(outbox, forKey: .outboxEvents)
+        if let outboxSince { try container.encode(outboxSince, forKey: .outboxSince) }
+    }
+}
+
+/// One unpublished change: what happened and the job version it made, which names the
+/// message (`<job>/<version>/<change>`) the same way on every republish.
+public struct OutboxEntry: Sendable, Hashable, Codable {
+    public var change: JobChange
+    public var version: Int
+
+    public init(change: JobChange, version: Int) {
+        self.change = change
+        self.version = version
+    }
+}

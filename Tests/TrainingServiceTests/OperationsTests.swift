@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TideAPI
+import TideStore
+import Yams
+
+/// /healthz, /readyz, /metrics, /v1/nodes and the OpenAPI document.
+@Suite struct OperationsTests {
+    @Test func probesAndMetricsNeedNoToken() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            #expect(try await send(client, .get, "/healthz", headers: [:]).status == .ok)
+            #expect(try await send(client, .get, "/readyz", headers: [:]).status == .ok)
+            _ = try await send(client, .post, "/v1/jobs", body: harness.yaml())
+            _ = try await send(client, .get, "/v1/jobs/none-20250101-000000")
+            let metrics = try await send(client, .get, "/metrics", headers: [:])
+            #expect(metrics.status == .ok)
+            let text = metrics.text
+            #expect(text.contains(#"tide_jobs{status="Submitted"} 1"#), "\(text)")
+            #expect(text.contains(#"tide_jobs{status="Running"} 0"#))
+            #expect(text.contains(#"tide_http_requests_total{method="POST",route="/v1/jobs",status="201"} 1"#), "\(text)")
+            #expect(text.contains(#"route="/v1/jobs/{name}",status="404"} 1"#), "\(text)")
+            #expect(text.contains("tide_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func nodesListsTheNodesCollection() async throws {
+        let harness = try await Harness.make()
+        struct Node: Codable, Sendable { var name: String; var accelerator: String; var gpus: Int }
+        try await harness.store.collection(StoreSchema.nodes, of: Node.self)
+            .insert(Node(name: "node-a", accelerator: harness.accelerator, gpus: 8))
+        try await harness.test { client in
+            let response = try await send(client, .get, "/v1/nodes")
+            #expect(response.status == .ok)
+            struct Nodes: Decodable { var items: [Node] }
+            let nodes = try response.decode(Nodes.self)
+            #expect(nodes.items.map(\.name) == ["node-a"])
+            #expect(!response.text.contains("_id"))
+        }
+    }
+
+    /// The checked-in document and the router agree: every route is documented and every documented path served.
+    @Test func openAPIDocumentMatchesTheRoutes() async throws {
+        let harness = try await Harness.make()
+        let routes = Set(harness.api.router().routes.map { route in
+            "\(route.method.rawValue) /\(route.path.description.split(separator: "/").joined(separator: "/"))"
+        })
+        let document = try #require(try Yams.load(yaml: String(decoding: OpenAPIDocument.data, as: UTF8.self)) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.0.3")
+        let paths = try #require(document["paths"] as? [String: Any])
+        var documented = Set<String>()
+        for (path, item) in paths {
+            for method in (item as? [String: Any] ?? [:]).keys where method != "parameters" {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        #expect(routes == documented, "served only: \(routes.subtracting(documented)); documented only: \(documented.subtracting(routes))")
+        try await harness.test { client in
+            let served = try await send(client, .get, "/v1/openapi.yaml", headers: [:])
+            #expect(served.status == .ok)
+            #expect(Data(buffer: served.body) == OpenAPIDocument.data)
+        }
+    }
+}
