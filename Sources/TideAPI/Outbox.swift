@@ -72,8 +72,8 @@ public struct Outbox: Sendable {
     func republish(now: Date, grace: Duration, timeout: Duration, limit: Int = 100) async throws -> Int {
         let cutoff = now.addingTimeInterval(-grace.timeInterval)
         let pending = try await jobs.collection.find(
-            [JobRecord.outboxField: true, "outboxSince": ["$lte": .date(cutoff)]],
-            sort: [SortKey("outboxSince")], limit: limit)
+            [JobRecord.outboxField: true, StoreSchema.outboxSinceField: ["$lte": .date(cutoff)]],
+            sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
         var delivered = 0
         for record in pending {
             guard await deliver(record, waitingAtMost: timeout) else { break }

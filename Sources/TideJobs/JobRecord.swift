@@ -14,7 +14,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     public static let fields = DocumentFields.job
 
     /// The top-level field that marks a job with unpublished changes (indexed equality on a bool).
-    public static let outboxField = "outbox"
+    public static let outboxField = StoreSchema.outboxField
 
     public var job: StoredJob
     /// Changes not yet published, oldest first; empty when `outbox` is clear.

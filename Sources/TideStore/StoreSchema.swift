@@ -8,6 +8,10 @@ public enum StoreSchema {
     public static let nodes = "nodes"
     /// One document per event.
     public static let events = "events"
+    /// A job's outbox flag: set in the same write as a change whose event is not yet confirmed.
+    public static let outboxField = "outbox"
+    /// When the oldest unconfirmed change of a flagged job was written.
+    public static let outboxSinceField = "outboxSince"
 
     /// Each collection's indexes, with the job fields at `jobFields`.
     public static func indexes(jobFields: DocumentFields = .job) -> [(collection: String, indexes: [IndexModel])] {
@@ -16,6 +20,8 @@ public enum StoreSchema {
             jobIndexes.append(
                 IndexModel(name: "accelerator_status", keys: [SortKey(accelerator), SortKey(status)]))
         }
+        // The training service's republisher looks for flagged jobs, oldest first, every few seconds.
+        jobIndexes.append(IndexModel(name: "outbox_since", keys: [SortKey(outboxField), SortKey(outboxSinceField)]))
         return [
             (jobs, jobIndexes),
             (jobInfo, [IndexModel(name: "name_unique", keys: [SortKey("name")], unique: true)]),

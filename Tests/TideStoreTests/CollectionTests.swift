@@ -62,7 +62,7 @@ struct Item: Codable, Equatable, Sendable {
             try await store.ensureSchema()
             try await store.ensureSchema()
             let expected: [String: Set<String>] = [
-                StoreSchema.jobs: ["_id_", "name_unique", "accelerator_status"],
+                StoreSchema.jobs: ["_id_", "name_unique", "accelerator_status", "outbox_since"],
                 StoreSchema.jobInfo: ["_id_", "name_unique"],
                 StoreSchema.nodes: ["_id_", "name_unique"],
                 StoreSchema.events: ["_id_", "job_time"],
