@@ -51,12 +51,6 @@ struct TimeoutError: Error, CustomStringConvertible {
     var description: String { "timed out after \(limit) waiting for \(what)" }
 }
 
-/// Runs blocking work (starting and stopping servers) on a thread, off the cooperative pool.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
 
 /// A loopback port nothing listens on (bound, read and closed at once).
 func unusedPort() -> Int {

@@ -64,12 +64,6 @@ func withStore<T>(schema: Bool = true, _ body: (MongoStore) async throws -> T) a
     }
 }
 
-/// Runs a blocking call (a server script) on a thread of its own, off Swift's cooperative pool.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
 
 /// A date with whole milliseconds, as BSON stores it.
 func millisecondDate(_ milliseconds: Int64) -> Date {

@@ -177,9 +177,3 @@ final class MessageCollector: Sendable {
     func close() { consumer.close() }
 }
 
-/// Runs a blocking call (a server script) on a thread of its own, off Swift's cooperative pool.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -131,7 +131,6 @@ struct TidePolicy: AllocationPolicy {
                     jobs[index].curve.hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
                 ownedWidth: { width[$0] },
-
                 soonFreeGPUs: soonFree, reserveForWaiting: true)
             counts = WorkerCountPlanner.plan(problem, rules: rules)
             var changed = false
