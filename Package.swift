@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .systemLibrary(name: "CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "CShims", dependencies: ["CRabbitMQ"]),
+        .target(name: "CShims", dependencies: ["CRabbitMQ", "CCurl"]),
         // RabbitMQ through rabbitmq-c: connections on their own threads, confirms, consumers, RPC.
         .target(
             name: "TideBroker",
@@ -56,6 +56,8 @@ let package = Package(
         ),
         // Jobs as the services store them: StoredJob in the job store, job events, the outbox flag.
         .target(name: "TideJobs", dependencies: ["TideCore", "TideStore"]),
+        // HTTP over libcurl, each transfer on a thread of its own: the command-line client and the Kubernetes client.
+        .target(name: "TideHTTP", dependencies: ["CCurl", "CShims"]),
         // The training service's HTTP API: routes, handlers, authentication, metrics, the outbox.
         .target(
             name: "TideAPI",
@@ -76,8 +78,9 @@ let package = Package(
         .executableTarget(
             name: "cmd",
             dependencies: [
-                "TideAllocation", "TideSimulation",
+                "TideAllocation", "TideSimulation", "TideCore", "TideHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -117,8 +120,14 @@ let package = Package(
         .testTarget(
             name: "TideSimulationTests", dependencies: ["TideSimulation", "TideAllocation"],
             resources: [.copy("Fixtures")]),
-        // Runs the built `cmd` executable as a separate process.
-        .testTarget(name: "CmdTests", dependencies: ["cmd", "TideAllocation"]),
+        // Runs the built `cmd` executable as a separate process, the client commands against a
+        // `training-service` process (both dependencies so `swift build --build-tests` builds them).
+        .testTarget(
+            name: "CmdTests",
+            dependencies: [
+                "cmd", "TrainingService", "TideAllocation", "TideTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // Depends on the probe so `swift build --build-tests` builds it next to the test binary.
         .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport", "tide-broker-probe"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),

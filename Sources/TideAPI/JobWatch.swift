@@ -5,7 +5,8 @@ import TideJobs
 import TideStore
 
 /// `GET /v1/jobs?watch=true`: newline-delimited JSON, first every matching job
-/// (`{"type": "Existing", "job": ...}`), then one line per event from the event log
+/// (`{"type": "Existing", "job": ...}`), then `{"type": "Synced"}` (a client can lay out
+/// what it has), then one line per event from the event log
 /// (`{"type": "Created" | "Updated" | "Canceled" | ..., "event": ..., "job": ...}`).
 ///
 /// It polls the `events` collection: every replica's writes reach every watcher
@@ -36,6 +37,7 @@ struct JobWatch: Sendable {
         for job in existing.items {
             try await write(Line(type: "Existing", job: job), to: &writer)
         }
+        try await write(Line(type: "Synced"), to: &writer)
         var cursor = start.addingTimeInterval(-Self.lookBack)
         var seen: [String: Date] = [:]
         while !Task.isCancelled && !shutdown() {

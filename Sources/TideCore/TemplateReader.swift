@@ -1,5 +1,6 @@
-/// Checks the shape of `spec.template`: a container with an image, plus
-/// the pod-level lists. What lies below these fields is passed through.
+/// Checks the shape of `spec.template`: a container with an image (the Kubernetes
+/// backend) or at least a command (the local backend runs it without one), plus the
+/// pod-level lists. What lies below these fields is passed through.
 enum TemplateReader {
     static let fields = [
         "image", "command", "args", "workingDir", "env", "resources", "volumeMounts", "volumes", "tolerations",
@@ -14,7 +15,12 @@ enum TemplateReader {
                 problems: &problems)
         else { return nil }
         template.refuseUnknown(fields, in: "spec.template", problems: &problems)
-        if let image = template.string("image", required: "the worker's container image", problems: &problems) {
+        if template.value("image") == nil && template.value("command") == nil {
+            problems.add(
+                template.child("image"),
+                "is required unless spec.template.command is given: the worker's container image (Kubernetes) or the command to run (local backend)")
+        }
+        if let image = template.string("image", problems: &problems) {
             if image.value.isEmpty || image.value.contains(where: \.isWhitespace) {
                 problems.add(image.path, "must be a container image reference without spaces (got \(image.shown))")
             }

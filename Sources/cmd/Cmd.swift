@@ -6,5 +6,12 @@ struct Cmd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cmd",
         abstract: "Tide: an elastic scheduler for GPU clusters.",
-        subcommands: [AllocateCommand.self, SimulateCommand.self])
+        discussion: """
+            The server and token come from --server/--token, TIDE_SERVER/TIDE_TOKEN, \
+            or ~/.config/tide/config.yaml (server: and token:).
+            """,
+        subcommands: [
+            CreateCommand.self, GetCommand.self, DescribeCommand.self, PatchCommand.self, DeleteCommand.self,
+            AllocateCommand.self, SimulateCommand.self, CompletionCommand.self,
+        ])
 }

@@ -1,70 +1,22 @@
 import Foundation
 import Testing
 import TideAllocation
-
-/// The built `cmd` executable, whatever the scratch path (`.build`,
-/// `.build-props`, ...): it sits next to the test bundle.
-func cmdBinary() throws -> URL {
-    let fileManager = FileManager.default
-    var candidates: [URL] = []
-    if let explicit = ProcessInfo.processInfo.environment["TIDE_CMD"] { candidates.append(URL(fileURLWithPath: explicit)) }
-    // The test bundle: <scratch>/<triple>/debug/tidePackageTests.xctest (a file on Linux, a directory on macOS).
-    for path in [CommandLine.arguments.first, Bundle.main.executablePath].compactMap({ $0 }) {
-        var directory = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("cmd"))
-            directory.deleteLastPathComponent()
-        }
-    }
-    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-        candidates.append(URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent().appendingPathComponent("cmd"))
-    }
-    // Walking up from this file to the package root: any scratch directory's debug/cmd.
-    var root = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { root.deleteLastPathComponent() }
-    if let entries = try? fileManager.contentsOfDirectory(atPath: root.path) {
-        for entry in entries.sorted() where entry.hasPrefix(".build") {
-            candidates.append(root.appendingPathComponent(entry).appendingPathComponent("debug/cmd"))
-        }
-    }
-    guard let found = candidates.first(where: { fileManager.isExecutableFile(atPath: $0.path) && !$0.hasDirectoryPath })
-    else {
-        throw CmdNotFound(tried: candidates.map(\.path))
-    }
-    return found
-}
-
-struct CmdNotFound: Error, CustomStringConvertible {
-    var tried: [String]
-    var description: String { "cmd binary not found; tried \(tried)" }
-}
+import TideTestSupport
 
 struct RunResult {
     var status: Int32
     var stdout: Data
     var stderr: Data
+
+    var output: String { String(decoding: stdout, as: UTF8.self) }
+    var errors: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-/// Runs `cmd arguments...` with `input` on stdin.
-func runCmd(_ arguments: [String], input: Data) throws -> RunResult {
-    let process = Process()
-    process.executableURL = try cmdBinary()
-    process.arguments = arguments
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // Read both pipes concurrently with writing, so no pipe buffer fills up.
-    nonisolated(unsafe) var out = Data(), err = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { out = stdout.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { err = stderr.fileHandleForReading.readDataToEndOfFile() }
-    stdin.fileHandleForWriting.write(input)
-    try stdin.fileHandleForWriting.close()
-    group.wait()
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus, stdout: out, stderr: err)
+/// Runs `cmd arguments...` with `input` on stdin; `environment` replaces the test's own when given.
+func runCmd(_ arguments: [String], input: Data = Data(), environment: [String: String]? = nil) throws -> RunResult {
+    let (status, output, errors) = try Spawn.run(
+        [try builtExecutable("cmd").path] + arguments, input: input, environment: environment)
+    return RunResult(status: status, stdout: Data(output.utf8), stderr: Data(errors.utf8))
 }
 
 /// The example snapshot of SPEC.md, "Allocation contract", verbatim.

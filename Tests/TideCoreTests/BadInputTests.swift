@@ -92,6 +92,18 @@ import Testing
         #expect(noSpec.errors.map(\.path) == ["metadata", "spec"])
     }
 
+    @Test func templateNeedsAnImageOrACommand() throws {
+        let neither = errors(tideYAML(spec: ["template": "{env: [{name: A, value: b}]}"]))
+        #expect(neither.messages(at: "spec.template.image") == [
+            "is required unless spec.template.command is given: the worker's container image (Kubernetes) or the command to run (local backend)",
+        ])
+        #expect(neither.errors.count == 1, "\(neither)")
+        // The local backend runs the command itself; Kubernetes gets the image.
+        for template in ["{command: [python3, train.py]}", "{image: registry/train:1}"] {
+            #expect(throws: Never.self) { try JobSpecParser.parse(data: Data(tideYAML(spec: ["template": template]).utf8), format: .yaml) }
+        }
+    }
+
     @Test func minAboveMax() throws {
         let error = try #require(only(errors(tideYAML(spec: ["workers": "{min: 9, max: 8}"]))))
         #expect(error == FieldError(path: "spec.workers.min", message: "must be between 1 and spec.workers.max (8) (got 9)"))

@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+
+/// An HTTP/1.1 client on libcurl: each request runs on a thread of its own, never on
+/// Swift's cooperative pool, and is bridged back with a continuation or an `AsyncThrowingStream`.
+public struct CurlHTTPClient: Sendable {
+    public init() {}
+
+    /// Sends `request` and collects the whole answer; any status is an answer, only a
+    /// missing one throws `HTTPClientError`. Cancelling the task aborts the transfer.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let cancelled = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    var head = HTTPResponseHead(status: 0, headers: [])
+                    var body = Data()
+                    do {
+                        try CurlTransfer.perform(
+                            request, onHead: { head = $0 }, onBody: { body.append($0); return true },
+                            isCancelled: { cancelled.isSet })
+                        if cancelled.isSet {
+                            continuation.resume(throwing: CancellationError())
+                        } else {
+                            continuation.resume(returning: HTTPResponse(head: head, body: body))
+                        }
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    /// Sends `request` and returns as soon as the head is in, with the body as a stream of
+    /// chunks (a watch). Ending the iteration, or cancelling its task, aborts the transfer.
+    public func stream(_ request: HTTPRequest) async throws -> (HTTPResponseHead, AsyncThrowingStream<Data, any Error>) {
+        let cancelled = CancelFlag()
+        let (chunks, sink) = AsyncThrowingStream.makeStream(of: Data.self)
+        sink.onTermination = { _ in cancelled.set() }
+        let head: HTTPResponseHead = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    var headSent = false
+                    do {
+                        try CurlTransfer.perform(
+                            request,
+                            onHead: { head in
+                                headSent = true
+                                continuation.resume(returning: head)
+                            },
+                            onBody: { chunk in
+                                if case .terminated = sink.yield(chunk) { return false }
+                                return true
+                            },
+                            isCancelled: { cancelled.isSet })
+                        if !headSent { continuation.resume(throwing: CancellationError()) }
+                        sink.finish()
+                    } catch {
+                        if headSent { sink.finish(throwing: error) } else { continuation.resume(throwing: error) }
+                    }
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+        return (head, chunks)
+    }
+}
+
+/// Set once by whoever gives up on a transfer; read by the transfer's thread.
+final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set() { value.store(true, ordering: .releasing) }
+}
