@@ -11,6 +11,7 @@ build:
 
 release:
 	$(SWIFT) build -c release --product cmd
+	$(SWIFT) build -c release --product training-service
 
 # Installs what is missing (Debian packages, SecantusDB), then runs every test
 # against a private RabbitMQ node and SecantusDB server started for the run.
@@ -21,11 +22,10 @@ test: deps
 deps:
 	bash scripts/install-deps.sh
 
-# Until jobs can run on the local stack, the demo is the allocation core at
-# work: the nine policies side by side on a bundled synthetic trace.
-demo: release
-	$(CMD_RELEASE) simulate --trace traces/synthetic-100.jsonl --policy all --plot demo-jct.svg
-	@echo "JCT distribution of each policy: demo-jct.svg"
+# The allocation core on a bundled trace, then the local servers and the training
+# service: the example jobs submitted, listed and described, everything stopped.
+demo: deps release
+	bash scripts/demo.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
 bench: bench-timing bench-quality bench-infra
