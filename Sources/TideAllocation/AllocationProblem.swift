@@ -47,10 +47,13 @@ public struct AllocationProblem: Sendable {
     /// workers (free GPUs too fragmented for whole workers), so the re-plan
     /// neither admits it nor shrinks or stops anyone for GPUs it cannot use.
     public internal(set) var workerCaps: [Int]
+    /// Each job's index by name, from validation: the decision's
+    /// dictionaries map it instead of hashing every name again.
+    let jobIndexByName: [String: Int]
 
     /// Validates `snapshot` and digests it.
     public init(_ snapshot: AllocationSnapshot) throws {
-        try SnapshotValidator.validate(snapshot)
+        jobIndexByName = try SnapshotValidator.jobIndexByName(snapshot)
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }

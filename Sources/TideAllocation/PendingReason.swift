@@ -9,6 +9,8 @@ struct PendingReasons {
     private var slotsBySize: [Int: Int] = [:]
     /// Pending jobs mostly share a shape; their reasons share one string.
     private var said: [Shape: String] = [:]
+    /// The shape asked last and its reason: runs of one shape skip the hashing.
+    private var last: (shape: Shape, reason: String)?
 
     private struct Shape: Hashable {
         let minWorkers: Int
@@ -27,9 +29,15 @@ struct PendingReasons {
         let shape = Shape(
             minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
             fragmented: fragmented, blockers: runningPriorities.count - firstAbove(job.priority))
-        if let known = said[shape] { return known }
-        let reason = explain(shape)
-        said[shape] = reason
+        if let last, last.shape == shape { return last.reason }
+        let reason: String
+        if let known = said[shape] {
+            reason = known
+        } else {
+            reason = explain(shape)
+            said[shape] = reason
+        }
+        last = (shape, reason)
         return reason
     }
 

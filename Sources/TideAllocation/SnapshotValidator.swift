@@ -5,6 +5,13 @@
 public enum SnapshotValidator {
     /// Throws the first problem found, in document order.
     public static func validate(_ snapshot: AllocationSnapshot) throws {
+        _ = try jobIndexByName(snapshot)
+    }
+
+    /// Validates `snapshot` and returns each job's index by name: the
+    /// duplicate-name check needs that table anyway, and the decision's
+    /// dictionaries are built from it without hashing a name again.
+    static func jobIndexByName(_ snapshot: AllocationSnapshot) throws -> [String: Int] {
         try check(snapshot.now.isFinite, "now", "must be a finite number of seconds")
         try check(
             snapshot.minResizeInterval.isFinite && snapshot.minResizeInterval >= 0,
@@ -16,7 +23,7 @@ public enum SnapshotValidator {
             try check(knob > 0 && knob.isFinite, "options.tiresiasPromoteKnob", "must be positive")
         }
         var table = try validateNodes(snapshot.nodes)
-        var names = Set<String>(minimumCapacity: snapshot.jobs.count)
+        var names = [String: Int](minimumCapacity: snapshot.jobs.count)
         // Through the buffer: the array's own iterator retains and releases
         // more per job than these checks cost.
         try snapshot.jobs.withUnsafeBufferPointer { jobs in
@@ -24,14 +31,15 @@ public enum SnapshotValidator {
                 try validateJob(jobs[index], index: index, names: &names, table: &table, jobs: snapshot.jobs)
             }
         }
+        return names
     }
 
     private static func validateJob(
-        _ job: JobSnapshot, index: Int, names: inout Set<String>, table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: JobSnapshot, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
         let path = JobPath(index: index)
         try check(!job.name.isEmpty, "\(path).name", "must not be empty")
-        try check(names.insert(job.name).inserted, "\(path).name", "duplicate job name '\(job.name)'")
+        try check(names.updateValue(index, forKey: job.name) == nil, "\(path).name", "duplicate job name '\(job.name)'")
         try validateCounts(job, path: path)
         try validateTimes(job, path: path)
         try validatePlacement(job, index: index, path: path, table: &table, jobs: jobs)
