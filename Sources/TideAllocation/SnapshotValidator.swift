@@ -35,7 +35,7 @@ public enum SnapshotValidator {
     }
 
     private static func validateJob(
-        _ job: JobSnapshot, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: borrowing JobSnapshot, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
         let path = JobPath(index: index)
         try check(!job.name.isEmpty, "\(path).name", "must not be empty")
@@ -95,7 +95,7 @@ public enum SnapshotValidator {
         return table
     }
 
-    private static func validateCounts(_ job: JobSnapshot, path: JobPath) throws {
+    private static func validateCounts(_ job: borrowing JobSnapshot, path: JobPath) throws {
         try check(job.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.minWorkers)")
         try check(
             job.maxWorkers >= job.minWorkers, "\(path).maxWorkers",
@@ -106,7 +106,7 @@ public enum SnapshotValidator {
         try check(job.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.gpusPerWorker)")
     }
 
-    private static func validateTimes(_ job: JobSnapshot, path: JobPath) throws {
+    private static func validateTimes(_ job: borrowing JobSnapshot, path: JobPath) throws {
         func amount(_ value: Double, _ field: String) throws {
             try check(value.isFinite && value >= 0, "\(path).\(field)", "must be a non-negative number, got \(value)")
         }
@@ -124,7 +124,7 @@ public enum SnapshotValidator {
     }
 
     private static func validatePlacement(
-        _ job: JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: borrowing JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
         for (index, entry) in job.placement.enumerated() {
             func entryPath() -> String { "\(path).placement[\(index)]" }
@@ -153,7 +153,7 @@ public enum SnapshotValidator {
         }
     }
 
-    private static func validateSpeedup(_ job: JobSnapshot, path: JobPath) throws {
+    private static func validateSpeedup(_ job: borrowing JobSnapshot, path: JobPath) throws {
         // Checked in dictionary order, which is cheap; only a table with a
         // problem is sorted, so the error names its first bad width.
         for (key, value) in job.speedup {
@@ -167,7 +167,7 @@ public enum SnapshotValidator {
         }
     }
 
-    private static func reportFirstBadSpeedup(_ job: JobSnapshot, path: JobPath) throws {
+    private static func reportFirstBadSpeedup(_ job: borrowing JobSnapshot, path: JobPath) throws {
         // Malformed keys first by spelling, then the widths in order.
         let ordered = job.speedup.sorted { a, b in
             switch (WorkerCountKey.parse(a.key), WorkerCountKey.parse(b.key)) {
