@@ -24,22 +24,25 @@ public enum SnapshotValidator {
         }
         var table = try validateNodes(snapshot.nodes)
         var names = [String: Int](minimumCapacity: snapshot.jobs.count)
-        // Through the buffer: the array's own iterator retains and releases
-        // more per job than these checks cost.
+        // Through a pointer to each job, valid inside this closure only: the
+        // array's own iterator, and even its buffer's subscript, copy the
+        // job (retaining and releasing every string, table and array in it),
+        // which costs more than these checks.
         try snapshot.jobs.withUnsafeBufferPointer { jobs in
+            guard let first = jobs.baseAddress else { return }
             for index in jobs.indices {
-                try validateJob(jobs[index], index: index, names: &names, table: &table, jobs: snapshot.jobs)
+                try validateJob(first + index, index: index, names: &names, table: &table, jobs: snapshot.jobs)
             }
         }
         return names
     }
 
     private static func validateJob(
-        _ job: borrowing JobSnapshot, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: UnsafePointer<JobSnapshot>, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
         let path = JobPath(index: index)
-        try check(!job.name.isEmpty, "\(path).name", "must not be empty")
-        try check(names.updateValue(index, forKey: job.name) == nil, "\(path).name", "duplicate job name '\(job.name)'")
+        try check(!job.pointee.name.isEmpty, "\(path).name", "must not be empty")
+        try check(names.updateValue(index, forKey: job.pointee.name) == nil, "\(path).name", "duplicate job name '\(job.pointee.name)'")
         try validateCounts(job, path: path)
         try validateTimes(job, path: path)
         try validatePlacement(job, index: index, path: path, table: &table, jobs: jobs)
@@ -95,38 +98,38 @@ public enum SnapshotValidator {
         return table
     }
 
-    private static func validateCounts(_ job: borrowing JobSnapshot, path: JobPath) throws {
-        try check(job.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.minWorkers)")
+    private static func validateCounts(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
+        try check(job.pointee.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.pointee.minWorkers)")
         try check(
-            job.maxWorkers >= job.minWorkers, "\(path).maxWorkers",
-            "must be at least minWorkers (\(job.minWorkers)), got \(job.maxWorkers)")
+            job.pointee.maxWorkers >= job.pointee.minWorkers, "\(path).maxWorkers",
+            "must be at least minWorkers (\(job.pointee.minWorkers)), got \(job.pointee.maxWorkers)")
         try check(
-            (job.minWorkers...job.maxWorkers).contains(job.requestedWorkers), "\(path).requestedWorkers",
-            "must lie between minWorkers and maxWorkers (\(job.minWorkers)...\(job.maxWorkers)), got \(job.requestedWorkers)")
-        try check(job.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.gpusPerWorker)")
+            (job.pointee.minWorkers...job.pointee.maxWorkers).contains(job.pointee.requestedWorkers), "\(path).requestedWorkers",
+            "must lie between minWorkers and maxWorkers (\(job.pointee.minWorkers)...\(job.pointee.maxWorkers)), got \(job.pointee.requestedWorkers)")
+        try check(job.pointee.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.pointee.gpusPerWorker)")
     }
 
-    private static func validateTimes(_ job: borrowing JobSnapshot, path: JobPath) throws {
+    private static func validateTimes(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
         func amount(_ value: Double, _ field: String) throws {
             try check(value.isFinite && value >= 0, "\(path).\(field)", "must be a non-negative number, got \(value)")
         }
         func instant(_ value: Double?, _ field: String) throws {
             if let value { try check(value.isFinite, "\(path).\(field)", "must be a finite number of seconds") }
         }
-        try amount(job.attainedGpuSeconds, "attainedGpuSeconds")
-        try amount(job.runningSeconds, "runningSeconds")
-        try amount(job.waitingSeconds, "waitingSeconds")
-        try amount(job.restartSeconds, "restartSeconds")
-        try instant(job.submitTime, "submitTime")
-        try instant(job.firstStartTime, "firstStartTime")
-        try instant(job.lastResizeTime, "lastResizeTime")
-        if let remaining = job.remainingSeconds { try amount(remaining, "remainingSeconds") }
+        try amount(job.pointee.attainedGpuSeconds, "attainedGpuSeconds")
+        try amount(job.pointee.runningSeconds, "runningSeconds")
+        try amount(job.pointee.waitingSeconds, "waitingSeconds")
+        try amount(job.pointee.restartSeconds, "restartSeconds")
+        try instant(job.pointee.submitTime, "submitTime")
+        try instant(job.pointee.firstStartTime, "firstStartTime")
+        try instant(job.pointee.lastResizeTime, "lastResizeTime")
+        if let remaining = job.pointee.remainingSeconds { try amount(remaining, "remainingSeconds") }
     }
 
     private static func validatePlacement(
-        _ job: borrowing JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: UnsafePointer<JobSnapshot>, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
-        for (index, entry) in job.placement.enumerated() {
+        for (index, entry) in job.pointee.placement.enumerated() {
             func entryPath() -> String { "\(path).placement[\(index)]" }
             guard let node = table.nodeIndex[entry.node] else {
                 throw AllocationInputError(field: "\(entryPath()).node", "unknown node '\(entry.node)'")
@@ -134,8 +137,8 @@ public enum SnapshotValidator {
             try check(table.lastListedBy[node] != jobIndex, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
             table.lastListedBy[node] = jobIndex
             try check(
-                !entry.gpus.isEmpty && entry.gpus.count % job.gpusPerWorker == 0, "\(entryPath()).gpus",
-                "holds \(entry.gpus.count) GPUs, not a whole number of \(job.gpusPerWorker)-GPU workers")
+                !entry.gpus.isEmpty && entry.gpus.count % job.pointee.gpusPerWorker == 0, "\(entryPath()).gpus",
+                "holds \(entry.gpus.count) GPUs, not a whole number of \(job.pointee.gpusPerWorker)-GPU workers")
             for (gpuIndex, gpu) in entry.gpus.enumerated() {
                 func gpuPath() -> String { "\(entryPath()).gpus[\(gpuIndex)]" }
                 let holder = table.slot(node: node, gpu: gpu)
@@ -153,15 +156,15 @@ public enum SnapshotValidator {
         }
     }
 
-    private static func validateSpeedup(_ job: borrowing JobSnapshot, path: JobPath) throws {
+    private static func validateSpeedup(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
         // Checked in dictionary order, which is cheap; only a table with a
         // problem is sorted, so the error names its first bad width.
-        for (key, value) in job.speedup {
+        for (key, value) in job.pointee.speedup {
             guard let workers = WorkerCountKey.parse(key), value.isFinite, value > 0,
                 workers != 1 || abs(value - 1) < 1e-9
-            else { return try reportFirstBadSpeedup(job, path: path) }
+            else { return try reportFirstBadSpeedup(job.pointee, path: path) }
         }
-        for (index, workers) in job.measuredWorkers.enumerated() {
+        for (index, workers) in job.pointee.measuredWorkers.enumerated() {
             try check(
                 workers >= 1, "\(path).measuredWorkers[\(index)]", "must be a worker count of at least 1, got \(workers)")
         }
