@@ -57,10 +57,15 @@ public struct AllocationProblem: Sendable {
     /// Each job's index by name, from validation: the decision's
     /// dictionaries map it instead of hashing every name again.
     let jobIndexByName: [String: Int]
+    /// The node index of each job's placement groups, all jobs' groups in a
+    /// row (job by job, in snapshot order): the placer needs no name lookups.
+    let groupNodes: [Int]
 
     /// Validates `snapshot` and digests it.
     public init(_ snapshot: AllocationSnapshot) throws {
-        jobIndexByName = try SnapshotValidator.jobIndexByName(snapshot)
+        let digest = try SnapshotValidator.digest(snapshot)
+        jobIndexByName = digest.jobIndexByName
+        groupNodes = digest.groupNodes
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }

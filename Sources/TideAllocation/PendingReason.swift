@@ -9,15 +9,19 @@ struct PendingReasons {
     private var slotsBySize: [Int: Int] = [:]
     /// Pending jobs mostly share a shape; their reasons share one string.
     private var said: [Shape: String] = [:]
-    /// The shape asked last and its reason: runs of one shape skip the hashing.
-    private var last: (shape: Shape, reason: String)?
+    /// The first shapes seen, with their reasons, searched before `said`: a
+    /// round has a handful of shapes, and comparing a few beats hashing one.
+    private var recent: [(shape: Shape, reason: String)] = []
+    private static let recentLimit = 16
 
+    /// Everything a reason depends on. The priority stands in for the
+    /// number of higher-priority running jobs it decides.
     private struct Shape: Hashable {
         let minWorkers: Int
         let gpusPerWorker: Int
         let freeAfter: Int
         let fragmented: Bool
-        let blockers: Int
+        let priority: Int
     }
 
     init(_ problem: AllocationProblem) {
@@ -28,16 +32,15 @@ struct PendingReasons {
     mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
             minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
-            fragmented: fragmented, blockers: runningPriorities.count - firstAbove(job.priority))
-        if let last, last.shape == shape { return last.reason }
-        let reason: String
-        if let known = said[shape] {
-            reason = known
+            fragmented: fragmented, priority: job.priority)
+        for entry in recent where entry.shape == shape { return entry.reason }
+        if let known = said[shape] { return known }
+        let reason = explain(shape)
+        if recent.count < Self.recentLimit {
+            recent.append((shape, reason))
         } else {
-            reason = explain(shape)
             said[shape] = reason
         }
-        last = (shape, reason)
         return reason
     }
 
@@ -57,7 +60,8 @@ struct PendingReasons {
         if job.fragmented {
             return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }
-        let suffix = job.blockers > 0 ? " (\(job.blockers) higher-priority jobs run first)" : ""
+        let blockers = runningPriorities.count - firstAbove(job.priority)
+        let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
         return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
 

@@ -5,13 +5,20 @@
 public enum SnapshotValidator {
     /// Throws the first problem found, in document order.
     public static func validate(_ snapshot: AllocationSnapshot) throws {
-        _ = try jobIndexByName(snapshot)
+        _ = try digest(snapshot)
     }
 
-    /// Validates `snapshot` and returns each job's index by name: the
-    /// duplicate-name check needs that table anyway, and the decision's
-    /// dictionaries are built from it without hashing a name again.
-    static func jobIndexByName(_ snapshot: AllocationSnapshot) throws -> [String: Int] {
+    /// What validation looks up anyway, kept so that later steps need not
+    /// hash the same names again.
+    struct Digest {
+        /// Each job's index by name: the decision's dictionaries are mapped from it.
+        var jobIndexByName: [String: Int]
+        /// The node index of every placement group, job by job, group by group.
+        var groupNodes: [Int]
+    }
+
+    /// Validates `snapshot` and digests the names it looked up.
+    static func digest(_ snapshot: AllocationSnapshot) throws -> Digest {
         try check(snapshot.now.isFinite, "now", "must be a finite number of seconds")
         try check(
             snapshot.minResizeInterval.isFinite && snapshot.minResizeInterval >= 0,
@@ -34,7 +41,7 @@ public enum SnapshotValidator {
                 try validateJob(first + index, index: index, names: &names, table: &table, jobs: snapshot.jobs)
             }
         }
-        return names
+        return Digest(jobIndexByName: names, groupNodes: table.groupNodes)
     }
 
     private static func validateJob(
@@ -62,6 +69,8 @@ public enum SnapshotValidator {
         /// Per node, the last job whose placement named it: a node listed
         /// twice by one job is caught without a set per job.
         var lastListedBy: [Int] = []
+        /// Every placement group's node, in document order.
+        var groupNodes: [Int] = []
 
         func slot(node: Int, gpu: Int) -> Int32 {
             gpu >= 0 && gpu < sizes[node] ? slots[offsets[node] + gpu] : Self.unavailable
@@ -136,6 +145,7 @@ public enum SnapshotValidator {
             }
             try check(table.lastListedBy[node] != jobIndex, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
             table.lastListedBy[node] = jobIndex
+            table.groupNodes.append(node)
             try check(
                 !entry.gpus.isEmpty && entry.gpus.count % job.pointee.gpusPerWorker == 0, "\(entryPath()).gpus",
                 "holds \(entry.gpus.count) GPUs, not a whole number of \(job.pointee.gpusPerWorker)-GPU workers")
