@@ -4,7 +4,10 @@ public struct AllocationProblem: Sendable {
     /// One job as the policies plan it. A class, so that planners passing
     /// jobs around copy a reference, not a snapshot full of strings.
     public final class Job: Sendable {
-        public let snapshot: JobSnapshot
+        /// The job as the snapshot gives it. Read from the snapshot's array,
+        /// which every job of a round shares: a copy per job would retain
+        /// (and later release) each of its strings, tables and arrays.
+        public var snapshot: JobSnapshot { snapshots[index] }
         public let curve: SpeedupCurve
         /// Workers it holds now.
         public let current: Int
@@ -13,13 +16,17 @@ public struct AllocationProblem: Sendable {
         /// Resized less than `minResizeInterval` ago: keeps its count unless a
         /// higher-priority job or a gang minimum needs its GPUs.
         public let recentlyResized: Bool
+        private let snapshots: [JobSnapshot]
+        private let index: Int
 
-        init(snapshot: JobSnapshot, curve: SpeedupCurve, current: Int, floor: Int, recentlyResized: Bool) {
-            self.snapshot = snapshot
+        init(snapshots: [JobSnapshot], index: Int, curve: SpeedupCurve, current: Int, floor: Int, recentlyResized: Bool) {
+            self.snapshots = snapshots
+            self.index = index
             self.curve = curve
             self.current = current
             self.floor = floor
             self.recentlyResized = recentlyResized
+            let snapshot = snapshots[index]
             gpusPerWorker = snapshot.gpusPerWorker
             minWorkers = snapshot.minWorkers
             maxWorkers = snapshot.maxWorkers
@@ -30,7 +37,7 @@ public struct AllocationProblem: Sendable {
         public let minWorkers: Int
         public let maxWorkers: Int
         public let priority: Int
-        public var name: String { snapshot.name }
+        public var name: String { snapshots[index].name }
         public var isRunning: Bool { current > 0 }
         /// The width a rigid policy runs the job at.
         public var rigidWidth: Int { snapshot.requestedWorkers }
@@ -47,26 +54,35 @@ public struct AllocationProblem: Sendable {
     /// workers (free GPUs too fragmented for whole workers), so the re-plan
     /// neither admits it nor shrinks or stops anyone for GPUs it cannot use.
     public internal(set) var workerCaps: [Int]
+    /// Each job's index by name, from validation: the decision's
+    /// dictionaries map it instead of hashing every name again.
+    let jobIndexByName: [String: Int]
+    /// The node index of each job's placement groups, all jobs' groups in a
+    /// row (job by job, in snapshot order): the placer needs no name lookups.
+    let groupNodes: [Int]
 
     /// Validates `snapshot` and digests it.
     public init(_ snapshot: AllocationSnapshot) throws {
-        try SnapshotValidator.validate(snapshot)
+        let digest = try SnapshotValidator.digest(snapshot)
+        jobIndexByName = digest.jobIndexByName
+        groupNodes = digest.groupNodes
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }
         var curves = SpeedupCurve.Cache()
-        jobs = snapshot.jobs.map { job in
-            let current = job.currentWorkers
-            let clamped = min(current, job.maxWorkers)
-            let floor = job.preemptible || current == 0 ? 0 : max(clamped, job.minWorkers)
-            let recent = current > 0 && (job.lastResizeTime ?? job.firstStartTime).map {
+        let snapshots = snapshot.jobs
+        jobs = snapshots.indices.map { index in
+            let current = snapshots[index].currentWorkers
+            let clamped = min(current, snapshots[index].maxWorkers)
+            let floor = snapshots[index].preemptible || current == 0 ? 0 : max(clamped, snapshots[index].minWorkers)
+            let recent = current > 0 && (snapshots[index].lastResizeTime ?? snapshots[index].firstStartTime).map {
                 snapshot.now - $0 < snapshot.minResizeInterval
             } == true
             return Job(
-                snapshot: job,
+                snapshots: snapshots, index: index,
                 curve: curves.curve(
-                    table: job.speedup, measuredWorkers: job.measuredWorkers,
-                    requestedWorkers: job.requestedWorkers, maxWorkers: job.maxWorkers),
+                    table: snapshots[index].speedup, measuredWorkers: snapshots[index].measuredWorkers,
+                    requestedWorkers: snapshots[index].requestedWorkers, maxWorkers: snapshots[index].maxWorkers),
                 current: current, floor: floor, recentlyResized: recent)
         }
         workerCaps = Array(repeating: Int.max, count: snapshot.jobs.count)
@@ -112,9 +128,9 @@ public struct AllocationProblem: Sendable {
 
     /// The contract's tie-break: priority, then submit time, then name.
     public func tieBreak(_ a: Int, _ b: Int) -> Bool {
-        let x = jobs[a].snapshot, y = jobs[b].snapshot
-        if x.priority != y.priority { return x.priority > y.priority }
-        if x.submitTime != y.submitTime { return x.submitTime < y.submitTime }
-        return x.name < y.name
+        let all = snapshot.jobs
+        if all[a].priority != all[b].priority { return all[a].priority > all[b].priority }
+        if all[a].submitTime != all[b].submitTime { return all[a].submitTime < all[b].submitTime }
+        return all[a].name < all[b].name
     }
 }

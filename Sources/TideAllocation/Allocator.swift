@@ -50,15 +50,16 @@ public enum Allocator {
         let running = placed.counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         decision.allocations.reserveCapacity(running)
         decision.pending.reserveCapacity(problem.jobs.count - running)
-        decision.policyState.reserveCapacity(problem.jobs.count)
+        // Every job has a state: mapping the name table keeps its buckets, so no name is hashed.
+        decision.policyState = problem.jobIndexByName.mapValues { plan.state[$0] }
+        let anyFragmented = !placed.fragmented.isEmpty
         for (index, job) in problem.jobs.enumerated() {
-            decision.policyState[job.name] = plan.state[index]
             if placed.counts[index] > 0 {
                 decision.allocations[job.name] = JobAllocation(
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
-                decision.pending[job.name] = reasons.explain(
-                    job, freeAfter: freeAfter, fragmented: placed.fragmented.contains(index) || problem.workerCaps[index] < job.minWorkers)
+                let fragmented = (anyFragmented && placed.fragmented.contains(index)) || problem.workerCaps[index] < job.minWorkers
+                decision.pending[job.name] = reasons.explain(job, freeAfter: freeAfter, fragmented: fragmented)
             }
         }
         return decision

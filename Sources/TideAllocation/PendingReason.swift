@@ -9,13 +9,19 @@ struct PendingReasons {
     private var slotsBySize: [Int: Int] = [:]
     /// Pending jobs mostly share a shape; their reasons share one string.
     private var said: [Shape: String] = [:]
+    /// The first shapes seen, with their reasons, searched before `said`: a
+    /// round has a handful of shapes, and comparing a few beats hashing one.
+    private var recent: [(shape: Shape, reason: String)] = []
+    private static let recentLimit = 16
 
+    /// Everything a reason depends on. The priority stands in for the
+    /// number of higher-priority running jobs it decides.
     private struct Shape: Hashable {
         let minWorkers: Int
         let gpusPerWorker: Int
         let freeAfter: Int
         let fragmented: Bool
-        let blockers: Int
+        let priority: Int
     }
 
     init(_ problem: AllocationProblem) {
@@ -26,10 +32,15 @@ struct PendingReasons {
     mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
             minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
-            fragmented: fragmented, blockers: runningPriorities.count - firstAbove(job.priority))
+            fragmented: fragmented, priority: job.priority)
+        for entry in recent where entry.shape == shape { return entry.reason }
         if let known = said[shape] { return known }
         let reason = explain(shape)
-        said[shape] = reason
+        if recent.count < Self.recentLimit {
+            recent.append((shape, reason))
+        } else {
+            said[shape] = reason
+        }
         return reason
     }
 
@@ -49,7 +60,8 @@ struct PendingReasons {
         if job.fragmented {
             return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }
-        let suffix = job.blockers > 0 ? " (\(job.blockers) higher-priority jobs run first)" : ""
+        let blockers = runningPriorities.count - firstAbove(job.priority)
+        let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
         return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
 

@@ -21,7 +21,6 @@ struct Placer {
 
     private let problem: AllocationProblem
     private let nodeNames: [String]
-    private let nodeIndex: [String: Int]
     /// Each node's position in name order: ties between nodes go to the
     /// first name, compared as integers.
     private let nodeRank: [Int]
@@ -29,8 +28,11 @@ struct Placer {
     private var free: [[Int]]
     /// The nodes by free GPUs, kept in step with `free`.
     private var rooms: NodeRooms
-    /// Per job, node index -> GPUs held this round.
-    private var holdings: [[Int: [Int]]]
+    /// Per job, the GPUs held this round on each node.
+    private var holdings: [JobHoldings]
+    /// Jobs holding exactly the placement their snapshot gives, in the
+    /// contract's order: written back as given instead of rebuilt.
+    private var untouched: [Bool]
     private var counts: [Int]
     private var movedFrom: [Int: [NodeGPUs]] = [:]
     private var moveReason: [Int: String] = [:]
@@ -38,7 +40,6 @@ struct Placer {
     private init(problem: AllocationProblem, counts: [Int]) {
         self.problem = problem
         nodeNames = problem.snapshot.nodes.map { $0.name }
-        nodeIndex = Dictionary(uniqueKeysWithValues: nodeNames.enumerated().map { ($1, $0) })
         let names = nodeNames
         var rank = Array(names.indices)
         if !zip(names, names.dropFirst()).allSatisfy({ $0 < $1 }) {
@@ -52,7 +53,8 @@ struct Placer {
             Self.ascending(node.availableGpus)
         }
         rooms = NodeRooms(rooms: free.map(\.count), ranks: rank)
-        holdings = Array(repeating: [:], count: problem.jobs.count)
+        holdings = Array(repeating: JobHoldings(), count: problem.jobs.count)
+        untouched = Array(repeating: false, count: problem.jobs.count)
         self.counts = counts
     }
 
@@ -88,19 +90,36 @@ struct Placer {
             total += (gpus.last ?? -1) + 1
         }
         var kept = [Bool](repeating: false, count: total)
-        for (index, job) in problem.jobs.enumerated() where job.isRunning && counts[index] > 0 {
-            var workersLeft = min(counts[index], job.current)
+        // Validation looked each group's node up already: its indices need no hashing here.
+        var groupStart = 0
+        for (index, job) in problem.jobs.enumerated() {
             let placement = job.snapshot.placement
-            // Most jobs sit on one node: nothing to sort.
-            let groups = placement.count < 2 ? placement : placement.sorted {
-                $0.gpus.count != $1.gpus.count ? $0.gpus.count > $1.gpus.count : $0.node < $1.node
+            defer { groupStart += placement.count }
+            guard job.isRunning && counts[index] > 0 else { continue }
+            var workersLeft = min(counts[index], job.current)
+            // Kept whole, in node order, each group ascending: the snapshot's placement stands as it is.
+            var asGiven = counts[index] >= job.current
+            var previousRank = -1
+            for (position, group) in placement.enumerated() {
+                let node = problem.groupNodes[groupStart + position]
+                asGiven = asGiven && nodeRank[node] > previousRank && Self.isAscending(group.gpus)
+                    && group.node.utf8.elementsEqual(nodeNames[node].utf8)
+                previousRank = nodeRank[node]
             }
-            for group in groups where workersLeft > 0 {
-                let node = nodeIndex[group.node]!
+            untouched[index] = asGiven
+            // Largest groups first; most jobs sit on one node: nothing to sort.
+            let largestFirst = placement.count < 2 ? nil : placement.indices.sorted {
+                placement[$0].gpus.count != placement[$1].gpus.count
+                    ? placement[$0].gpus.count > placement[$1].gpus.count : placement[$0].node < placement[$1].node
+            }
+            for step in placement.indices where workersLeft > 0 {
+                let position = largestFirst?[step] ?? step
+                let group = placement[position]
+                let node = problem.groupNodes[groupStart + position]
                 let take = min(workersLeft, group.gpus.count / job.gpusPerWorker)
                 let sorted = Self.ascending(group.gpus)
                 let gpus = take * job.gpusPerWorker == sorted.count ? sorted : Array(sorted.prefix(take * job.gpusPerWorker))
-                holdings[index][node] = gpus
+                holdings[index].add(gpus, on: node)
                 for gpu in gpus { kept[offsets[node] + gpu] = true }
                 workersLeft -= take
             }
@@ -116,7 +135,7 @@ struct Placer {
     private mutating func fill(_ index: Int, workers: Int, avoiding avoided: Int? = nil) -> Int {
         let size = problem.jobs[index].gpusPerWorker
         var left = workers
-        let ownNodes = holdings[index].keys.sorted { (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0]) }
+        let ownNodes = holdings[index].groups.map(\.node).sorted { (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0]) }
         for node in ownNodes where left > 0 && node != avoided {
             left -= take(min(left, free[node].count / size), on: node, for: index)
         }
@@ -134,18 +153,20 @@ struct Placer {
         // Taking nothing must not leave an empty group in the placement.
         guard workers > 0 else { return 0 }
         let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
-        holdings[index][node, default: []].append(contentsOf: gpus)
+        holdings[index].add(gpus, on: node)
+        untouched[index] = false
         free[node].removeFirst(gpus.count)
         rooms.update(node, room: free[node].count)
         return workers
     }
 
     private mutating func release(_ index: Int) {
-        for (node, gpus) in holdings[index] {
-            free[node] = (free[node] + gpus).sorted()
-            rooms.update(node, room: free[node].count)
+        for group in holdings[index].groups {
+            free[group.node] = (free[group.node] + group.gpus).sorted()
+            rooms.update(group.node, room: free[group.node].count)
         }
-        holdings[index] = [:]
+        holdings[index] = JobHoldings()
+        untouched[index] = false
     }
 
     /// Moves jobs of unchanged count off crowded nodes until the new job
@@ -184,7 +205,8 @@ struct Placer {
     private mutating func relocate(_ occupant: Int, off node: Int, unblocking blocked: String) {
         let before = self
         let original = placement(of: occupant)
-        let gpus = holdings[occupant].removeValue(forKey: node)!
+        let gpus = holdings[occupant].remove(node: node)!
+        untouched[occupant] = false
         let workers = gpus.count / problem.jobs[occupant].gpusPerWorker
         if fill(occupant, workers: workers, avoiding: node) < workers {
             self = before
@@ -197,20 +219,24 @@ struct Placer {
     }
 
     private func placement(of index: Int) -> [NodeGPUs] {
-        let held = holdings[index]
+        let held = holdings[index].groups
         // Node ranks order as the names do, without comparing strings; most
         // jobs hold one node or none, which need no sort at all.
-        let nodes = held.count < 2 ? Array(held.keys) : held.keys.sorted { nodeRank[$0] < nodeRank[$1] }
-        return nodes.map { NodeGPUs(node: nodeNames[$0], gpus: Self.ascending(held[$0]!)) }
+        let groups = held.count < 2 ? held : held.sorted { nodeRank[$0.node] < nodeRank[$1.node] }
+        return groups.map { NodeGPUs(node: nodeNames[$0.node], gpus: Self.ascending($0.gpus)) }
     }
 
     /// `gpus` in ascending order, shared rather than copied when already sorted.
     private static func ascending(_ gpus: [Int]) -> [Int] {
-        zip(gpus, gpus.dropFirst()).allSatisfy { $0 < $1 } ? gpus : gpus.sorted()
+        isAscending(gpus) ? gpus : gpus.sorted()
+    }
+
+    private static func isAscending(_ gpus: [Int]) -> Bool {
+        zip(gpus, gpus.dropFirst()).allSatisfy { $0 < $1 }
     }
 
     private func result(fragmented: Set<Int>) -> Result {
-        let placements = problem.jobs.indices.map { placement(of: $0) }
+        let placements = problem.jobs.indices.map { untouched[$0] ? problem.jobs[$0].snapshot.placement : placement(of: $0) }
         let moves = movedFrom.keys.sorted { problem.jobs[$0].name < problem.jobs[$1].name }.map { index in
             Move(job: problem.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
         }

@@ -5,6 +5,20 @@
 public enum SnapshotValidator {
     /// Throws the first problem found, in document order.
     public static func validate(_ snapshot: AllocationSnapshot) throws {
+        _ = try digest(snapshot)
+    }
+
+    /// What validation looks up anyway, kept so that later steps need not
+    /// hash the same names again.
+    struct Digest {
+        /// Each job's index by name: the decision's dictionaries are mapped from it.
+        var jobIndexByName: [String: Int]
+        /// The node index of every placement group, job by job, group by group.
+        var groupNodes: [Int]
+    }
+
+    /// Validates `snapshot` and digests the names it looked up.
+    static func digest(_ snapshot: AllocationSnapshot) throws -> Digest {
         try check(snapshot.now.isFinite, "now", "must be a finite number of seconds")
         try check(
             snapshot.minResizeInterval.isFinite && snapshot.minResizeInterval >= 0,
@@ -16,22 +30,26 @@ public enum SnapshotValidator {
             try check(knob > 0 && knob.isFinite, "options.tiresiasPromoteKnob", "must be positive")
         }
         var table = try validateNodes(snapshot.nodes)
-        var names = Set<String>(minimumCapacity: snapshot.jobs.count)
-        // Through the buffer: the array's own iterator retains and releases
-        // more per job than these checks cost.
+        var names = [String: Int](minimumCapacity: snapshot.jobs.count)
+        // Through a pointer to each job, valid inside this closure only: the
+        // array's own iterator, and even its buffer's subscript, copy the
+        // job (retaining and releasing every string, table and array in it),
+        // which costs more than these checks.
         try snapshot.jobs.withUnsafeBufferPointer { jobs in
+            guard let first = jobs.baseAddress else { return }
             for index in jobs.indices {
-                try validateJob(jobs[index], index: index, names: &names, table: &table, jobs: snapshot.jobs)
+                try validateJob(first + index, index: index, names: &names, table: &table, jobs: snapshot.jobs)
             }
         }
+        return Digest(jobIndexByName: names, groupNodes: table.groupNodes)
     }
 
     private static func validateJob(
-        _ job: JobSnapshot, index: Int, names: inout Set<String>, table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: UnsafePointer<JobSnapshot>, index: Int, names: inout [String: Int], table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
         let path = JobPath(index: index)
-        try check(!job.name.isEmpty, "\(path).name", "must not be empty")
-        try check(names.insert(job.name).inserted, "\(path).name", "duplicate job name '\(job.name)'")
+        try check(!job.pointee.name.isEmpty, "\(path).name", "must not be empty")
+        try check(names.updateValue(index, forKey: job.pointee.name) == nil, "\(path).name", "duplicate job name '\(job.pointee.name)'")
         try validateCounts(job, path: path)
         try validateTimes(job, path: path)
         try validatePlacement(job, index: index, path: path, table: &table, jobs: jobs)
@@ -51,6 +69,8 @@ public enum SnapshotValidator {
         /// Per node, the last job whose placement named it: a node listed
         /// twice by one job is caught without a set per job.
         var lastListedBy: [Int] = []
+        /// Every placement group's node, in document order.
+        var groupNodes: [Int] = []
 
         func slot(node: Int, gpu: Int) -> Int32 {
             gpu >= 0 && gpu < sizes[node] ? slots[offsets[node] + gpu] : Self.unavailable
@@ -87,47 +107,48 @@ public enum SnapshotValidator {
         return table
     }
 
-    private static func validateCounts(_ job: JobSnapshot, path: JobPath) throws {
-        try check(job.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.minWorkers)")
+    private static func validateCounts(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
+        try check(job.pointee.minWorkers >= 1, "\(path).minWorkers", "must be at least 1, got \(job.pointee.minWorkers)")
         try check(
-            job.maxWorkers >= job.minWorkers, "\(path).maxWorkers",
-            "must be at least minWorkers (\(job.minWorkers)), got \(job.maxWorkers)")
+            job.pointee.maxWorkers >= job.pointee.minWorkers, "\(path).maxWorkers",
+            "must be at least minWorkers (\(job.pointee.minWorkers)), got \(job.pointee.maxWorkers)")
         try check(
-            (job.minWorkers...job.maxWorkers).contains(job.requestedWorkers), "\(path).requestedWorkers",
-            "must lie between minWorkers and maxWorkers (\(job.minWorkers)...\(job.maxWorkers)), got \(job.requestedWorkers)")
-        try check(job.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.gpusPerWorker)")
+            (job.pointee.minWorkers...job.pointee.maxWorkers).contains(job.pointee.requestedWorkers), "\(path).requestedWorkers",
+            "must lie between minWorkers and maxWorkers (\(job.pointee.minWorkers)...\(job.pointee.maxWorkers)), got \(job.pointee.requestedWorkers)")
+        try check(job.pointee.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.pointee.gpusPerWorker)")
     }
 
-    private static func validateTimes(_ job: JobSnapshot, path: JobPath) throws {
+    private static func validateTimes(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
         func amount(_ value: Double, _ field: String) throws {
             try check(value.isFinite && value >= 0, "\(path).\(field)", "must be a non-negative number, got \(value)")
         }
         func instant(_ value: Double?, _ field: String) throws {
             if let value { try check(value.isFinite, "\(path).\(field)", "must be a finite number of seconds") }
         }
-        try amount(job.attainedGpuSeconds, "attainedGpuSeconds")
-        try amount(job.runningSeconds, "runningSeconds")
-        try amount(job.waitingSeconds, "waitingSeconds")
-        try amount(job.restartSeconds, "restartSeconds")
-        try instant(job.submitTime, "submitTime")
-        try instant(job.firstStartTime, "firstStartTime")
-        try instant(job.lastResizeTime, "lastResizeTime")
-        if let remaining = job.remainingSeconds { try amount(remaining, "remainingSeconds") }
+        try amount(job.pointee.attainedGpuSeconds, "attainedGpuSeconds")
+        try amount(job.pointee.runningSeconds, "runningSeconds")
+        try amount(job.pointee.waitingSeconds, "waitingSeconds")
+        try amount(job.pointee.restartSeconds, "restartSeconds")
+        try instant(job.pointee.submitTime, "submitTime")
+        try instant(job.pointee.firstStartTime, "firstStartTime")
+        try instant(job.pointee.lastResizeTime, "lastResizeTime")
+        if let remaining = job.pointee.remainingSeconds { try amount(remaining, "remainingSeconds") }
     }
 
     private static func validatePlacement(
-        _ job: JobSnapshot, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
+        _ job: UnsafePointer<JobSnapshot>, index jobIndex: Int, path: JobPath, table: inout GPUTable, jobs: [JobSnapshot]
     ) throws {
-        for (index, entry) in job.placement.enumerated() {
+        for (index, entry) in job.pointee.placement.enumerated() {
             func entryPath() -> String { "\(path).placement[\(index)]" }
             guard let node = table.nodeIndex[entry.node] else {
                 throw AllocationInputError(field: "\(entryPath()).node", "unknown node '\(entry.node)'")
             }
             try check(table.lastListedBy[node] != jobIndex, "\(entryPath()).node", "node '\(entry.node)' is listed twice")
             table.lastListedBy[node] = jobIndex
+            table.groupNodes.append(node)
             try check(
-                !entry.gpus.isEmpty && entry.gpus.count % job.gpusPerWorker == 0, "\(entryPath()).gpus",
-                "holds \(entry.gpus.count) GPUs, not a whole number of \(job.gpusPerWorker)-GPU workers")
+                !entry.gpus.isEmpty && entry.gpus.count % job.pointee.gpusPerWorker == 0, "\(entryPath()).gpus",
+                "holds \(entry.gpus.count) GPUs, not a whole number of \(job.pointee.gpusPerWorker)-GPU workers")
             for (gpuIndex, gpu) in entry.gpus.enumerated() {
                 func gpuPath() -> String { "\(entryPath()).gpus[\(gpuIndex)]" }
                 let holder = table.slot(node: node, gpu: gpu)
@@ -145,21 +166,21 @@ public enum SnapshotValidator {
         }
     }
 
-    private static func validateSpeedup(_ job: JobSnapshot, path: JobPath) throws {
+    private static func validateSpeedup(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
         // Checked in dictionary order, which is cheap; only a table with a
         // problem is sorted, so the error names its first bad width.
-        for (key, value) in job.speedup {
+        for (key, value) in job.pointee.speedup {
             guard let workers = WorkerCountKey.parse(key), value.isFinite, value > 0,
                 workers != 1 || abs(value - 1) < 1e-9
-            else { return try reportFirstBadSpeedup(job, path: path) }
+            else { return try reportFirstBadSpeedup(job.pointee, path: path) }
         }
-        for (index, workers) in job.measuredWorkers.enumerated() {
+        for (index, workers) in job.pointee.measuredWorkers.enumerated() {
             try check(
                 workers >= 1, "\(path).measuredWorkers[\(index)]", "must be a worker count of at least 1, got \(workers)")
         }
     }
 
-    private static func reportFirstBadSpeedup(_ job: JobSnapshot, path: JobPath) throws {
+    private static func reportFirstBadSpeedup(_ job: borrowing JobSnapshot, path: JobPath) throws {
         // Malformed keys first by spelling, then the widths in order.
         let ordered = job.speedup.sorted { a, b in
             switch (WorkerCountKey.parse(a.key), WorkerCountKey.parse(b.key)) {

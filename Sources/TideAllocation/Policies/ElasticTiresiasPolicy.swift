@@ -7,6 +7,7 @@ struct ElasticTiresiasPolicy: AllocationPolicy {
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         let entries = TiresiasQueues.entries(problem)
-        return elasticPlan(problem, order: TiresiasQueues.order(problem, entries: entries), state: entries.map(\.state))
+        return elasticPlan(problem, order: TiresiasQueues.order(problem, entries: entries),
+            state: TiresiasQueues.states(problem, entries: entries))
     }
 }

@@ -9,6 +9,7 @@ struct TiresiasPolicy: AllocationPolicy {
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         let entries = TiresiasQueues.entries(problem)
-        return rigidPlan(problem, order: TiresiasQueues.order(problem, entries: entries), state: entries.map(\.state))
+        return rigidPlan(problem, order: TiresiasQueues.order(problem, entries: entries),
+            state: TiresiasQueues.states(problem, entries: entries))
     }
 }

@@ -15,40 +15,99 @@ enum TiresiasQueues {
         var state: JSONValue {
             .object(["queue": .number(Double(queue)), "enteredAt": .number(enteredAt), "attainedAtEntry": .number(attainedAtEntry)])
         }
+
+        /// This entry as state, reusing `previous` when it already says exactly
+        /// this: most jobs keep their entry from round to round, and a shared
+        /// object costs no allocation and no hashing of its three keys.
+        func state(reusing previous: JSONValue) -> JSONValue {
+            guard case .object(let members) = previous, members.count == 3,
+                let fields = StateFields(members), let oldQueue = fields.queue, let oldEnteredAt = fields.enteredAt,
+                let oldAttained = fields.attainedAtEntry,
+                oldQueue.bitPattern == Double(queue).bitPattern, oldEnteredAt.bitPattern == enteredAt.bitPattern,
+                oldAttained.bitPattern == attainedAtEntry.bitPattern
+            else { return state }
+            return previous
+        }
+    }
+
+    /// The three numbers of last round's state, read by comparing keys rather
+    /// than hashing them (the keys are short, so comparing is a word or two).
+    private struct StateFields {
+        var queue: Double?
+        var enteredAt: Double?
+        var attainedAtEntry: Double?
+
+        /// Nil when a member this entry reads is not a number (the keys are
+        /// then looked up as before, with the same result).
+        init?(_ members: [String: JSONValue]) {
+            for (key, value) in members {
+                switch key {
+                case "queue": guard case .number(let number) = value else { return nil }; queue = number
+                case "enteredAt": guard case .number(let number) = value else { return nil }; enteredAt = number
+                case "attainedAtEntry": guard case .number(let number) = value else { return nil }; attainedAtEntry = number
+                default: continue
+                }
+            }
+        }
     }
 
     /// This round's queue entry of every job.
     static func entries(_ problem: AllocationProblem) -> [Entry] {
         let options = problem.snapshot.options
-        return problem.jobs.map { job in
-            let snapshot = job.snapshot
-            let previous = snapshot.policyState
-            var entry = Entry(
+        let now = problem.snapshot.now
+        return problem.snapshot.jobs.withUnsafeBufferPointer { jobs in
+            jobs.indices.map { index in
+                entry(jobs[index], isRunning: problem.jobs[index].isRunning, options: options, now: now)
+            }
+        }
+    }
+
+    private static func entry(_ snapshot: JobSnapshot, isRunning: Bool, options: PolicyOptions, now: Double) -> Entry {
+        let previous = snapshot.policyState
+        var entry: Entry
+        // Small objects (the state this policy wrote) are scanned; anything else is looked up.
+        if case .object(let members) = previous, members.count <= 4, let fields = StateFields(members) {
+            entry = Entry(
+                queue: fields.queue.map { Int($0) } ?? 0, enteredAt: fields.enteredAt ?? snapshot.submitTime,
+                attainedAtEntry: fields.attainedAtEntry ?? 0)
+        } else {
+            entry = Entry(
                 queue: previous["queue"]?.number.map { Int($0) } ?? 0,
                 enteredAt: previous["enteredAt"]?.number ?? snapshot.submitTime,
                 attainedAtEntry: previous["attainedAtEntry"]?.number ?? 0)
-            if entry.queue != 1 { entry.queue = 0 }
-            entry.attainedAtEntry = min(entry.attainedAtEntry, snapshot.attainedGpuSeconds)
-            let attainedInQueue = snapshot.attainedGpuSeconds - entry.attainedAtEntry
-            if entry.queue == 0 && attainedInQueue >= options.tiresiasDemoteGpuSeconds {
-                entry = Entry(queue: 1, enteredAt: problem.snapshot.now, attainedAtEntry: snapshot.attainedGpuSeconds)
-            } else if entry.queue == 1, let knob = options.tiresiasPromoteKnob, !job.isRunning,
-                snapshot.waitingSeconds >= knob * max(snapshot.runningSeconds, 1)
-            {
-                entry = Entry(queue: 0, enteredAt: problem.snapshot.now, attainedAtEntry: snapshot.attainedGpuSeconds)
-            }
-            return entry
+        }
+        if entry.queue != 1 { entry.queue = 0 }
+        entry.attainedAtEntry = min(entry.attainedAtEntry, snapshot.attainedGpuSeconds)
+        let attainedInQueue = snapshot.attainedGpuSeconds - entry.attainedAtEntry
+        if entry.queue == 0 && attainedInQueue >= options.tiresiasDemoteGpuSeconds {
+            entry = Entry(queue: 1, enteredAt: now, attainedAtEntry: snapshot.attainedGpuSeconds)
+        } else if entry.queue == 1, let knob = options.tiresiasPromoteKnob, !isRunning,
+            snapshot.waitingSeconds >= knob * max(snapshot.runningSeconds, 1)
+        {
+            entry = Entry(queue: 0, enteredAt: now, attainedAtEntry: snapshot.attainedGpuSeconds)
+        }
+        return entry
+    }
+
+    /// Each job's state for next round.
+    static func states(_ problem: AllocationProblem, entries: [Entry]) -> [JSONValue] {
+        problem.snapshot.jobs.withUnsafeBufferPointer { jobs in
+            entries.indices.map { entries[$0].state(reusing: jobs[$0].policyState) }
         }
     }
 
     /// Job indices by queue, then entry time, inside priority tiers.
     static func order(_ problem: AllocationProblem, entries: [Entry]) -> [Int] {
-        problem.jobs.indices.sorted { a, b in
-            let x = problem.jobs[a], y = problem.jobs[b]
-            if x.priority != y.priority { return x.priority > y.priority }
-            if entries[a].queue != entries[b].queue { return entries[a].queue < entries[b].queue }
-            if entries[a].enteredAt != entries[b].enteredAt { return entries[a].enteredAt < entries[b].enteredAt }
-            return problem.tieBreak(a, b)
+        problem.order { QueuePosition(queue: entries[$0].queue, enteredAt: entries[$0].enteredAt) }
+    }
+
+    /// Where a job stands inside its priority tier: queue, then entry time.
+    private struct QueuePosition: Comparable {
+        let queue: Int
+        let enteredAt: Double
+
+        static func < (a: Self, b: Self) -> Bool {
+            a.queue != b.queue ? a.queue < b.queue : a.enteredAt < b.enteredAt
         }
     }
 }
