@@ -57,10 +57,26 @@ import Yams
             }
         }
         #expect(routes == documented, "served only: \(routes.subtracting(documented)); documented only: \(documented.subtracting(routes))")
+        // Found by schemathesis: the served document is a YAML mapping, so its schema must say object.
+        let ownSchema = ((((paths["/v1/openapi.yaml"] as? [String: Any])?["get"] as? [String: Any])?["responses"]
+            as? [String: Any])?["200"] as? [String: Any]).flatMap { ($0["content"] as? [String: Any])?["application/yaml"] }
+        #expect((ownSchema as? [String: Any])?["schema"] as? [String: String] == ["type": "object"])
+        // Every link (how a fuzzer reaches a stored job) names an operation of the document.
+        let operations = paths.values.flatMap { ($0 as? [String: Any] ?? [:]).values.compactMap { ($0 as? [String: Any])?["operationId"] as? String } }
+        let linked = Self.linkedOperations(in: paths)
+        #expect(!linked.isEmpty && Set(linked).isSubset(of: Set(operations)) && operations.count == Set(operations).count, "\(linked) \(operations)")
         try await harness.test { client in
             let served = try await send(client, .get, "/v1/openapi.yaml", headers: [:])
             #expect(served.status == .ok)
             #expect(Data(buffer: served.body) == OpenAPIDocument.data)
         }
+    }
+
+    /// The operationId of every link under `value`, however deep.
+    static func linkedOperations(in value: Any) -> [String] {
+        if let array = value as? [Any] { return array.flatMap(linkedOperations) }
+        guard let object = value as? [String: Any] else { return [] }
+        let links = (object["links"] as? [String: Any] ?? [:]).values.compactMap { ($0 as? [String: Any])?["operationId"] as? String }
+        return links + object.filter { $0.key != "links" }.values.flatMap(linkedOperations)
     }
 }
