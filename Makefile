@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test demo bench bench-timing bench-quality bench-infra clean
+.PHONY: deps build release test demo fuzz-api bench bench-timing bench-quality bench-infra clean
 
 build:
 	$(SWIFT) build
@@ -26,6 +26,12 @@ deps:
 # service: the example jobs submitted, listed and described, everything stopped.
 demo: deps release
 	bash scripts/demo.sh
+
+# Schemathesis against the training service's OpenAPI document, on private
+# servers: fails on any 5xx or any response the document does not allow.
+fuzz-api: deps
+	$(SWIFT) build --product training-service
+	bash scripts/fuzz-api.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
 bench: bench-timing bench-quality bench-infra

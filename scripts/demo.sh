@@ -43,14 +43,7 @@ digest=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 TIDE_API_PASSWORD_SHA256=$digest "$bin/training-service" --host 127.0.0.1 --port 0 \
   --mongo-uri "$mongo_uri" --amqp-uri "$amqp_uri" --default-accelerator local-gpu >"$work/service.log" 2>&1 &
 service_pid=$!
-port=""
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/service.log" | head -1)
-  [ -n "$port" ] && break
-  if ! kill -0 "$service_pid" 2>/dev/null; then cat "$work/service.log" >&2; exit 1; fi
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "the training service did not start:" >&2; cat "$work/service.log" >&2; exit 1; }
+port=$(bash "$here/wait-listening.sh" "$work/service.log" "$service_pid")
 export TIDE_SERVER="http://127.0.0.1:$port" TIDE_TOKEN="$token"
 echo "training-service: $TIDE_SERVER (token in TIDE_TOKEN)"
 
