@@ -101,4 +101,26 @@ import TideStore
             #expect(keys == ["\(harness.accelerator).created"])
         }
     }
+
+    /// Found by schemathesis: a merge patch's null (declared nullable in openapi.yaml) resets the
+    /// priority to its default; the document's bounds are the server's.
+    @Test func nullPriorityResetsItAndTheDocumentedBoundsHold() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let job = try await send(client, .post, "/v1/jobs", body: harness.yaml(spec: ["priority": "5"]))
+                .decode(StoredJob.self)
+            let reset = try await send(
+                client, .patch, "/v1/jobs/\(job.name)", body: #"{"spec": {"priority": null}}"#,
+                contentType: "application/merge-patch+json")
+            #expect(reset.status == .ok, "\(reset.text)")
+            #expect(try reset.decode(StoredJob.self).spec.priority == 0)
+            for (body, status) in [
+                (#"{"spec": {"priority": 1000, "workers": {"max": 1024}}}"#, 200),
+                (#"{"spec": {"priority": 1001}}"#, 422), (#"{"spec": {"priority": -1001}}"#, 422),
+            ] {
+                let response = try await send(client, .patch, "/v1/jobs/\(job.name)", body: body, contentType: "application/json")
+                #expect(response.status.code == status, "\(body): \(response.text)")
+            }
+        }
+    }
 }
