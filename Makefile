@@ -34,7 +34,7 @@ fuzz-api: deps
 	bash scripts/fuzz-api.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
-bench: bench-timing bench-quality bench-infra
+bench: bench-timing bench-quality bench-infra bench-submit
 
 bench-timing:
 	bash Benchmarks/run-timing.sh
@@ -43,6 +43,11 @@ bench-timing:
 bench-infra: deps
 	cd Benchmarks && $(SWIFT) build -c release --product infra-bench
 	bash scripts/with-servers.sh Benchmarks/.build/release/infra-bench
+
+# Job submission through the API against the raw writes and publish, on fresh private servers.
+bench-submit: deps
+	cd Benchmarks && $(SWIFT) build -c release --product submit-bench
+	bash scripts/with-servers.sh Benchmarks/.build/release/submit-bench
 
 bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)

@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "TideBroker", targets: ["TideBroker"]),
         .library(name: "TideStore", targets: ["TideStore"]),
         .library(name: "TideCore", targets: ["TideCore"]),
+        .library(name: "TideJobs", targets: ["TideJobs"]),
+        .library(name: "TideAPI", targets: ["TideAPI"]),
+        .library(name: "TideHTTP", targets: ["TideHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -29,12 +29,28 @@ let package = Package(
             path: "Benchmarks/AllocationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Latency samples of concurrent clients, and their quantiles.
+        .target(name: "BenchTiming"),
         // Raw costs of the broker and the store on real servers (`make bench-infra`).
         .executableTarget(
             name: "infra-bench",
             dependencies: [
+                "BenchTiming",
                 .product(name: "TideBroker", package: "tide"),
                 .product(name: "TideStore", package: "tide"),
+            ]
+        ),
+        // Job submission through the training service's API against the raw store and broker cost (`make bench-submit`).
+        .executableTarget(
+            name: "submit-bench",
+            dependencies: [
+                "BenchTiming",
+                .product(name: "TideAPI", package: "tide"),
+                .product(name: "TideJobs", package: "tide"),
+                .product(name: "TideCore", package: "tide"),
+                .product(name: "TideStore", package: "tide"),
+                .product(name: "TideBroker", package: "tide"),
+                .product(name: "TideHTTP", package: "tide"),
             ]
         ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.

@@ -43,7 +43,8 @@ parameters = { "query.timeoutSeconds" = 2 }
 EOF
 
 # Left out: positive_data_acceptance (the document does not spell out the job
-# spec's rules, so schema-valid jobs are refused with 422, as SPEC.md says),
+# spec's rules, so schema-valid jobs are refused with 422, as SPEC.md says, and
+# `status` is free text there: an unknown state is a 400),
 # unsupported_method (SPEC.md's errors have no 405: an unknown route is 404) and
 # ignored_auth (the token comes in as a plain header, not a security scheme).
 checks=not_a_server_error,status_code_conformance,content_type_conformance

@@ -14,6 +14,8 @@ actor OutboxClearer {
     private var flushing: Task<Void, Never>?
     /// Most clears in one `updateMany`.
     private let batchSize = 200
+    /// How long a flush waits for more clears before writing.
+    private let coalescing = Duration.milliseconds(250)
 
     init(collection: MongoCollection<JobRecord>, logger: Logger) {
         self.collection = collection
@@ -36,6 +38,9 @@ actor OutboxClearer {
     }
 
     private func drain() async {
+        // A short wait lets the clears of concurrent (and back-to-back) submissions share one write:
+        // every write costs a journal sync on the database, so one per job would halve its throughput.
+        try? await Task.sleep(for: coalescing)
         while !pending.isEmpty {
             let batch = Array(pending.prefix(batchSize))
             pending.removeFirst(batch.count)

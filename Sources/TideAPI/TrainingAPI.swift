@@ -57,6 +57,12 @@ public struct TrainingAPI: Sendable {
             services: services, logger: logger)
     }
 
+    /// Serves on `host:port` until the task is cancelled (benchmarks and tools; the service
+    /// itself runs `application` in its service group, with signal handling).
+    public func serve(host: String, port: Int) async throws {
+        try await application(host: host, port: port).runService()
+    }
+
     /// Every route, with its middleware.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)

@@ -175,7 +175,7 @@ import Yams
 
     @Test func unreachableServerIsOneLineNamingTheAddress() throws {
         // A port nothing listens on: bind one, note it, close it.
-        let address = "http://127.0.0.1:\(try freeLoopbackPort())"
+        let address = "http://127.0.0.1:\(unusedPort())"
         let result = try runCmd(["get", "jobs", "--server", address, "--token", "x"], environment: ["HOME": "/nonexistent"])
         #expect(result.status == 1)
         let lines = result.errors.split(separator: "\n")
@@ -213,22 +213,4 @@ import Yams
         }
         #expect(try runCmd(["completion", "powershell"]).status != 0)
     }
-}
-
-/// A loopback port that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TestServerError("cannot bind a loopback port") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -51,21 +51,6 @@ struct TimeoutError: Error, CustomStringConvertible {
     var description: String { "timed out after \(limit) waiting for \(what)" }
 }
 
-
-/// A loopback port nothing listens on (bound, read and closed at once).
-func unusedPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// Collects a consumer's deliveries on a task of its own, so tests can wait for
 /// some with a timeout without cancelling the consumer's iteration (which would end it).
 /// One inbox per consumer; it iterates until the consumer is closed.

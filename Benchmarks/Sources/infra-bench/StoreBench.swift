@@ -1,4 +1,5 @@
 import Foundation
+import BenchTiming
 import TideStore
 
 /// Insert and versioned-update latency of `TideStore` on a real server, with
@@ -33,13 +34,13 @@ enum StoreBench {
         print(pad("case", 30) + pad("ops", 7) + pad("p50 ms", 10) + pad("p99 ms", 10) + "ops/s")
         for (label, clients, total) in [("1 client", 1, 1_000), ("8 clients", 8, 2_000)] {
             let prefix = label.replacingOccurrences(of: " ", with: "")
-            let inserts = try await measure(clients: clients, total: total) { index in
+            let inserts = try await LatencySamples.run(clients: clients, total: total) { index in
                 try await jobs.create(BenchJob("\(prefix)-\(index)"))
             }
             report("insert, \(label)", inserts)
             // One compare-and-set write each, from the version the writer holds (every job was
             // just created at version 1), as a scheduler writes a status it read earlier.
-            let updates = try await measure(clients: clients, total: total) { index in
+            let updates = try await LatencySamples.run(clients: clients, total: total) { index in
                 var job = BenchJob("\(prefix)-\(index)")
                 job.version = 1
                 job.status.state = "Running"
@@ -51,43 +52,11 @@ enum StoreBench {
         await store.close()
     }
 
-    struct Measurement {
-        var stats: LatencyStats
-        var seconds: Double
-    }
-
-    /// Runs `total` operations split over `clients` tasks, each timing its own calls.
-    static func measure(clients: Int, total: Int, _ operation: @escaping @Sendable (Int) async throws -> Void)
-        async throws -> Measurement
-    {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    var mine: [Double] = []
-                    for index in stride(from: client, to: total, by: clients) {
-                        let began = clock.now
-                        try await operation(index)
-                        mine.append(milliseconds(clock.now - began))
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        return Measurement(stats: LatencyStats(samples), seconds: milliseconds(clock.now - start) / 1000)
-    }
-
-    static func report(_ label: String, _ measurement: Measurement) {
-        let count = measurement.stats.samples.count
+    static func report(_ label: String, _ measurement: LatencySamples) {
+        let count = measurement.samples.count
         print(
-            pad(label, 30) + pad("\(count)", 7) + pad(format(measurement.stats.p50), 10)
-                + pad(format(measurement.stats.p99), 10) + format(Double(count) / measurement.seconds, digits: 0))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            pad(label, 30) + pad("\(count)", 7) + pad(format(measurement.p50), 10)
+                + pad(format(measurement.p99), 10) + format(Double(count) / measurement.seconds, digits: 0))
     }
 
     static func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
