@@ -10,6 +10,8 @@ struct ClientSettings: Sendable, Equatable {
     var token: String?
     /// Where the token came from, for the hint after a 401.
     var tokenSource: String?
+    /// The config file read (or that would have been), for the hint after a 401.
+    var configPath: String
 
     /// The config file: `TIDE_CONFIG`, else `$XDG_CONFIG_HOME/tide/config.yaml`, else `~/.config/tide/config.yaml`.
     static func configPath(environment: [String: String]) -> String {
@@ -42,7 +44,8 @@ struct ClientSettings: Sendable, Equatable {
         else {
             throw CommandFailure("the server address \"\(server)\" is not an http:// or https:// URL such as \(defaultServer)")
         }
-        return ClientSettings(server: String(server.trimmingSuffix("/")), token: token, tokenSource: source)
+        return ClientSettings(
+            server: String(server.trimmingSuffix("/")), token: token, tokenSource: source, configPath: path)
     }
 }
 

@@ -135,7 +135,7 @@ struct TideAPIClient: Sendable {
         }
         if status == 401 {
             lines.append(settings.token == nil
-                ? "  no token given: pass --token, set TIDE_TOKEN, or put token: in \(ClientSettings.configPath(environment: ProcessInfo.processInfo.environment))"
+                ? "  no token given: pass --token, set TIDE_TOKEN, or put token: in \(settings.configPath)"
                 : "  the token from \(settings.tokenSource ?? "the settings") was refused")
         }
         return CommandFailure(lines.joined(separator: "\n"))

@@ -53,12 +53,7 @@ struct GetJobsCommand: AsyncParsableCommand {
                 Console.printError("No jobs found.")
                 return
             }
-            let now = Date()
-            let wide = output == .wide
-            let rows = jobs.map { JobRow(job: $0).cells(now: now, wide: wide) }
-            for line in TextTable.render(header: wide ? JobRow.wideColumns : JobRow.columns, rows: rows) {
-                Console.print(line)
-            }
+            JobRow.table(jobs, now: Date(), wide: output == .wide).forEach { Console.print($0) }
         }
     }
 
@@ -116,11 +111,7 @@ struct GetJobCommand: AsyncParsableCommand {
         case .json, .yaml:
             Console.print(try OutputFormat.document(job, as: output), terminator: "")
         case .table, .wide:
-            let wide = output == .wide
-            let rows = [JobRow(job: job).cells(now: Date(), wide: wide)]
-            for line in TextTable.render(header: wide ? JobRow.wideColumns : JobRow.columns, rows: rows) {
-                Console.print(line)
-            }
+            JobRow.table([job], now: Date(), wide: output == .wide).forEach { Console.print($0) }
         }
     }
 }

@@ -52,6 +52,12 @@ struct JobRow {
         return cells
     }
 
+    /// The table of `jobs`, header first, columns fitted to all rows.
+    static func table(_ jobs: [JSONValue], now: Date, wide: Bool) -> [String] {
+        TextTable.render(
+            header: wide ? wideColumns : columns, rows: jobs.map { JobRow(job: $0).cells(now: now, wide: wide) })
+    }
+
     private func date(_ key: String) -> Date? {
         job["status"]?[key]?.stringValue.flatMap(Self.parseTime)
     }
