@@ -189,14 +189,18 @@ import Yams
         try await ServiceUnderTest.with { service in
             let first = try service.cmd(["create", "-f", "-"], input: Data(Self.jobYAML("before").utf8))
             #expect(first.status == 0)
-            async let watched = Task.detached { try service.cmd(["get", "jobs", "-w", "--timeout", "4"]) }.value
-            try await Task.sleep(for: .milliseconds(1500))
+            let watch = try ChildProcess(
+                [try builtExecutable("cmd").path, "get", "jobs", "-w", "--timeout", "6"], environment: service.environment())
+            // The header comes once the existing jobs are in: changes after it are changes.
+            _ = try await watch.waitForLog("NAME")
             let second = try service.cmd(["create", "-f", "-"], input: Data(Self.jobYAML("after").utf8))
             let name = try #require(Self.createdNames(second).first)
             _ = try service.cmd(["delete", name])
-            let result = try await watched
-            #expect(result.status == 0, "\(result.errors)")
-            let lines = result.output.split(separator: "\n").map(String.init)
+            // The watch ends by itself after --timeout.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while watch.exited == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(watch.exited == 0, "\(watch.log)")
+            let lines = watch.log.split(separator: "\n").map(String.init)
             #expect(lines.first?.hasPrefix("NAME") == true)
             #expect(lines.dropFirst().map { String($0.prefix(6)) } == ["before", "after-", "after-"], "\(lines)")
             #expect(lines.last?.contains("Canceled") == true)
