@@ -119,6 +119,16 @@ public enum SnapshotValidator {
     }
 
     private static func validateTimes(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
+        // One test of the usual case first: the checks below each call out
+        // (closures, optional unwrapping), which costs more than all of them.
+        if job.pointee.attainedGpuSeconds >= 0 && job.pointee.attainedGpuSeconds.isFinite && job.pointee.runningSeconds >= 0
+            && job.pointee.runningSeconds.isFinite && job.pointee.waitingSeconds >= 0 && job.pointee.waitingSeconds.isFinite
+            && job.pointee.restartSeconds >= 0 && job.pointee.restartSeconds.isFinite && job.pointee.submitTime.isFinite
+            && (job.pointee.firstStartTime?.isFinite ?? true) && (job.pointee.lastResizeTime?.isFinite ?? true)
+            && (job.pointee.remainingSeconds.map { $0 >= 0 && $0.isFinite } ?? true)
+        {
+            return
+        }
         func amount(_ value: Double, _ field: String) throws {
             try check(value.isFinite && value >= 0, "\(path).\(field)", "must be a non-negative number, got \(value)")
         }

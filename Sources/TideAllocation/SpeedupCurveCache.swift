@@ -12,6 +12,10 @@ extension SpeedupCurve {
         }
 
         private var unmeasured: [Key: SpeedupCurve] = [:]
+        /// The first keys seen, searched before `unmeasured`: a round has a
+        /// handful of shapes, and comparing a few beats hashing one.
+        private var recent: [(key: Key, curve: SpeedupCurve)] = []
+        private static let recentLimit = 16
 
         /// The same curve as `SpeedupCurve(table:measuredWorkers:requestedWorkers:maxWorkers:)`.
         mutating func curve(table: [String: Double], measuredWorkers: [Int], requestedWorkers: Int, maxWorkers: Int) -> SpeedupCurve {
@@ -21,10 +25,15 @@ extension SpeedupCurve {
                     table: table, measuredWorkers: measuredWorkers, requestedWorkers: requestedWorkers, maxWorkers: maxWorkers)
             }
             let key = Key(width: max(maxWorkers, 1), linearLimit: measuredWorkers.max().map { 2 * $0 } ?? requestedWorkers)
+            for entry in recent where entry.key == key { return entry.curve }
             if let known = unmeasured[key] { return known }
             let curve = SpeedupCurve(
                 table: [:], measuredWorkers: measuredWorkers, requestedWorkers: requestedWorkers, maxWorkers: maxWorkers)
-            unmeasured[key] = curve
+            if recent.count < Self.recentLimit {
+                recent.append((key, curve))
+            } else {
+                unmeasured[key] = curve
+            }
             return curve
         }
     }

@@ -32,6 +32,9 @@ struct WorkerCountPlanner {
         var stopThreshold: (Int) -> Double = { _ in 0 }
         /// Whether admitting this job may stop some softly held job (a cheap upper bound of `mayStop`).
         var mayStopAny: (Int) -> Bool = { _ in false }
+        /// Whether some claimant may stop this softly held job (a cheap upper
+        /// bound of `mayStop` over every claimant): claims skip the others.
+        var mayBeStopped: (Int) -> Bool = { _ in false }
 
         /// What a held job loses by giving up its last worker; holds are
         /// reclaimed cheapest first (last in policy order first when nil).
@@ -86,6 +89,9 @@ struct WorkerCountPlanner {
     /// Per held job, the workers it owns (at least its minimum): asked of
     /// the rules once, not once per claim.
     private var owned: [Int] = []
+    /// The holders some claim may take GPUs from, in reclaim order: a claim
+    /// scans these, not the (often far longer) list of every holder.
+    private var reclaimableLastFirst: [Int] = []
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
     private var shrinkableLastFirst: [Int] = []
@@ -158,6 +164,14 @@ struct WorkerCountPlanner {
         }
         if !rigid {
             shrinkableLastFirst = holdersLastFirst.filter { holds[$0] != .hard && shrinkable($0) > 0 }
+        }
+        // Counts only fall during admission, so a holder that no claimant
+        // could take from now never becomes one: `lowestCount` would give its count.
+        let highestPriority = priorities.max() ?? 0
+        reclaimableLastFirst = holdersLastFirst.filter { holder in
+            guard holds[holder] == .recent || holds[holder] == .soft else { return false }
+            return priorities[holder] < highestPriority || (!rigid && shrinkable(holder) > 0)
+                || (holds[holder] == .soft && rules.mayBeStopped(holder))
         }
     }
 
@@ -232,7 +246,7 @@ struct WorkerCountPlanner {
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
         var reclaimable = free, byShrinking = free
-        for holder in holdersLastFirst {
+        for holder in reclaimableLastFirst {
             let count = counts[holder]
             guard count > 0, holder != claimant else { continue }
             let floor = lowestCount(holder, for: claimant)

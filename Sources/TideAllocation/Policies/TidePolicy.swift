@@ -127,6 +127,7 @@ struct TidePolicy: AllocationPolicy {
                 mayStopAny: { claimant in
                     longestRunning > max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant])
                 },
+                mayBeStopped: { holder in !settling[holder] && key[holder] > Self.stopAfterSeconds },
                 reclaimCost: { index, workers in
                     jobs[index].curve.hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
