@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TideJobs", targets: ["TideJobs"]),
         .library(name: "TideAPI", targets: ["TideAPI"]),
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
+        .library(name: "TideBackend", targets: ["TideBackend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -75,6 +76,8 @@ let package = Package(
             ],
             resources: [.copy("Resources/openapi.yaml")]
         ),
+        // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
+        .target(name: "TideBackend"),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
         .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
