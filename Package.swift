@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "TideAPI", targets: ["TideAPI"]),
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
         .library(name: "TideBackend", targets: ["TideBackend"]),
+        .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -78,6 +79,17 @@ let package = Package(
         ),
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
         .target(name: "TideBackend"),
+        // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
+        .target(
+            name: "TideAllocatorService",
+            dependencies: [
+                "TideAllocation", "TideBroker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
         .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
@@ -98,7 +110,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "ResourceAllocator"),
+        .executableTarget(
+            name: "ResourceAllocator",
+            dependencies: [
+                "TideAllocatorService", "TideBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(name: "PerGPUScheduler"),
         .executableTarget(name: "MetricsCollector"),
         // Test helper, not a product: a consumer the broker tests SIGKILL before it acks.
@@ -136,6 +157,13 @@ let package = Package(
             ]),
         // Depends on the probe so `swift build --build-tests` builds it next to the test binary.
         .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport", "tide-broker-probe"]),
+        // Runs `resource-allocator` processes on the real broker.
+        .testTarget(
+            name: "ResourceAllocatorTests",
+            dependencies: [
+                "TideAllocatorService", "TideAllocation", "TideBroker", "TideHTTP", "TideTestSupport", "ResourceAllocator",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         .testTarget(
             name: "TrainingServiceTests",
