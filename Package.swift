@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
         .library(name: "TideBackend", targets: ["TideBackend"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
+        .library(name: "TideScheduler", targets: ["TideScheduler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -60,7 +61,9 @@ let package = Package(
             dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")]
         ),
         // Jobs as the services store them: StoredJob in the job store, job events, the outbox flag.
-        .target(name: "TideJobs", dependencies: ["TideCore", "TideStore"]),
+        .target(
+            name: "TideJobs",
+            dependencies: ["TideCore", "TideStore", .product(name: "Crypto", package: "swift-crypto")]),
         // HTTP over libcurl, each transfer on a thread of its own: the command-line client and the Kubernetes client.
         .target(name: "TideHTTP", dependencies: ["CCurl", "CShims"]),
         // The training service's HTTP API: routes, handlers, authentication, metrics, the outbox.
@@ -84,6 +87,18 @@ let package = Package(
             name: "TideAllocatorService",
             dependencies: [
                 "TideAllocation", "TideBroker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The per-GPU scheduler: snapshot building, round plans and exit judgement (pure), and the
+        // actor and service that drive the allocator, the store and a cluster backend.
+        .target(
+            name: "TideScheduler",
+            dependencies: [
+                "TideAllocation", "TideBackend", "TideBroker", "TideCore", "TideJobs", "TideStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -157,6 +172,12 @@ let package = Package(
             ]),
         // Depends on the probe so `swift build --build-tests` builds it next to the test binary.
         .testTarget(name: "TideBrokerTests", dependencies: ["TideBroker", "TideTestSupport", "tide-broker-probe"]),
+        .testTarget(
+            name: "TideSchedulerTests",
+            dependencies: [
+                "TideScheduler", "TideAllocation", "TideBackend", "TideCore", "TideJobs",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         // Runs `resource-allocator` processes on the real broker.
         .testTarget(
             name: "ResourceAllocatorTests",

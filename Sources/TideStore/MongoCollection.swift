@@ -69,6 +69,34 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
         }
     }
 
+    /// Sets top-level `fields` of the document matching `filter` to encoded
+    /// values (each a keyed container: a BSON document), creating the document (with the filter's equalities) if none
+    /// matches. Setting the same values again changes nothing, so it is
+    /// retried after a broken connection.
+    public func upsertFields(_ filter: BSONValue, set fields: [(String, any Encodable & Sendable)]) async throws {
+        var update = #"{"$set":{"#
+        for (offset, (field, value)) in fields.enumerated() {
+            if offset > 0 { update += "," }
+            update += BSONValue.string(field).extendedJSON + ":"
+            do {
+                update += try BSONCoder.encode(value)
+            } catch {
+                throw StoreError.encoding(collection: name, detail: "\(field): \(error.description)")
+            }
+        }
+        update += "}}"
+        let (filter, change, name) = (filter.extendedJSON, update, self.name)
+        _ = try await perform("upsert in \(name)", idempotent: true) { collection in
+            let (selector, document) = (try BSONDocument(json: filter), try BSONDocument(json: change))
+            let options = try BSONDocument(json: #"{"upsert":true}"#)
+            var error = bson_error_t()
+            let (ok, reply) = BSONDocument.withReply { reply in
+                mongoc_collection_update_one(collection, selector.pointer, document.pointer, options.pointer, reply, &error)
+            }
+            return try Self.result(ok, error, reply, name: name)
+        }
+    }
+
     /// Applies an update document to every match (e.g. clearing a flag on a batch of documents).
     public func updateMany(_ filter: BSONValue, _ update: BSONValue) async throws -> UpdateResult {
         let (filter, update) = (filter.extendedJSON, update.extendedJSON)

@@ -1,0 +1,24 @@
+import Foundation
+
+/// A node of the `nodes` collection: a machine's GPUs offered to one GPU
+/// type's scheduler. The local backend's nodes are written by `PUT
+/// /v1/nodes/{name}` and `cmd label node`; the Kubernetes backend mirrors
+/// labelled cluster nodes here.
+public struct NodeRecord: Codable, Sendable, Hashable {
+    public var name: String
+    /// The GPU type (value of the node label) this node serves.
+    public var accelerator: String
+    /// GPUs on the node, indexed `0..<gpus`.
+    public var gpus: Int
+    /// False when cordoned: its running workers stay, no new ones come.
+    public var schedulable: Bool
+    public var updated: Date
+
+    public init(name: String, accelerator: String, gpus: Int, schedulable: Bool = true, updated: Date) {
+        self.name = name
+        self.accelerator = accelerator
+        self.gpus = gpus
+        self.schedulable = schedulable
+        self.updated = updated
+    }
+}

@@ -1,0 +1,387 @@
+import Foundation
+import Logging
+import TideAllocation
+import TideBackend
+import TideCore
+import TideJobs
+
+/// One GPU type's scheduler: holds its jobs and nodes, asks the allocator,
+/// and applies each decision exactly through the backend.
+///
+/// Every change is written to MongoDB before it is made (the run and its
+/// workers), so a scheduler that restarts adopts what it had started.
+/// Rounds are not re-entered: `SchedulerService` runs one at a time, and
+/// exits arriving meanwhile are handled between the round's awaits.
+public actor Scheduler {
+    public private(set) var settings: SchedulerSettings
+    private let storage: any SchedulerStorage
+    private let allocator: any AllocatorCalling
+    private let backend: any ClusterBackend
+    private let launches: WorkerLaunches
+    private let announcer: any StatusAnnouncing
+    private let clock: @Sendable () -> Double
+    private let logger: Logger
+    /// Asks the service for a round soon (after an exit, a retry backoff...).
+    private let requestRound: @Sendable (_ after: Duration) -> Void
+
+    private var jobs: [String: ManagedJob] = [:]
+    private var estimates: [String: JobEstimate] = [:]
+    private var nodes: [NodeRecord] = []
+    /// Exits that arrived for jobs not loaded yet: handled after the next refresh.
+    private var deferredExits: [WorkerExit] = []
+
+    public init(
+        settings: SchedulerSettings, storage: any SchedulerStorage, allocator: any AllocatorCalling,
+        backend: any ClusterBackend, launches: WorkerLaunches, announcer: any StatusAnnouncing,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger,
+        requestRound: @escaping @Sendable (_ after: Duration) -> Void
+    ) {
+        self.settings = settings
+        self.storage = storage
+        self.allocator = allocator
+        self.backend = backend
+        self.launches = launches
+        self.announcer = announcer
+        self.clock = clock
+        self.logger = logger
+        self.requestRound = requestRound
+    }
+
+    /// The jobs held now (tests and `/metrics`).
+    public var heldJobs: [ManagedJob] { jobs.values.sorted { $0.name < $1.name } }
+
+    /// Switches the policy; the next round uses it.
+    public func setPolicy(_ policy: String) {
+        settings.policy = policy
+        requestRound(.zero)
+    }
+
+    // MARK: Start-up
+
+    /// Loads the jobs and adopts the workers the backend found: live ones are
+    /// kept, exits missed while no scheduler watched are judged now, and a
+    /// run that lost workers without a trace is stopped and started again.
+    public func recover() async throws {
+        let adoption = try await backend.adopt()
+        try await refresh()
+        let alive = Set(adoption.running.map(\.launch.id))
+        for name in Set(adoption.running.map(\.launch.id.job)).subtracting(jobs.keys).sorted() {
+            try await load(name)
+        }
+        // Workers alive from a run the records no longer name (the intent of a
+        // newer run was written, then the scheduler died): stop them.
+        for worker in adoption.running {
+            let id = worker.launch.id
+            guard let job = jobs[id.job], id.run == job.record.run, job.record.workers.contains(where: { $0.index == id.index })
+            else {
+                logger.warning("stopping a worker no record names", metadata: ["worker": "\(id)"])
+                try await backend.stop(id, grace: settings.stopGrace)
+                continue
+            }
+        }
+        let exited = Set(adoption.missedExits.map(\.id))
+        for exit in adoption.missedExits.sorted(by: { $0.endedAt < $1.endedAt }) {
+            try await handle(exit)
+        }
+        // Workers the record names that are neither alive nor exited never started
+        // (the scheduler died between intent and start): start the run over.
+        for name in jobs.keys.sorted() {
+            guard let job = jobs[name], job.hasWorkers else { continue }
+            let lost = job.record.workers.filter { slot in
+                let id = WorkerID(job: name, run: job.record.run, index: slot.index)
+                return !alive.contains(id) && !exited.contains(id) && !job.record.finishedWorkers.contains(slot.index)
+            }
+            if !lost.isEmpty {
+                logger.warning("run lost workers while the scheduler was down; restarting it", metadata: ["job": "\(name)"])
+                try await stopRun(name)
+            }
+        }
+        requestRound(.zero)
+    }
+
+    // MARK: Rounds
+
+    /// One round: reload jobs and nodes, stop what was canceled, allocate, apply.
+    public func round() async throws {
+        try await refresh()
+        try await stopCanceled()
+        let now = clock()
+        let taking = jobs.values.filter { SnapshotBuilder.eligible($0, now: now) }
+        let snapshot = SnapshotBuilder.snapshot(
+            jobs: Array(taking), nodes: nodes, estimates: estimates,
+            round: .init(
+                policy: settings.policy, now: now, minResizeInterval: settings.minResizeInterval,
+                defaultRestartSeconds: settings.defaultRestartSeconds))
+        let decision = try await allocator.allocate(snapshot)
+        let plan = RoundPlan.plan(decision, jobs: snapshot.jobs.compactMap { jobs[$0.name] })
+        try await storePolicyState(plan.policyState)
+        // Safe order: everything that frees GPUs first, all at once; then starts.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (name, change) in plan.stopsFirst {
+                group.addTask { try await self.release(name, change) }
+            }
+            try await group.waitForAll()
+        }
+        for (name, change) in plan.stopsFirst {
+            if case .restart(let slots) = change { try await startRun(name, slots: slots) }
+        }
+        for (name, change) in plan.startsAfter {
+            switch change {
+            case .start(let slots): try await startRun(name, slots: slots)
+            case .grow(let added): try await grow(name, adding: added)
+            default: break
+            }
+        }
+        for (name, reason) in plan.pending.sorted(by: { $0.key < $1.key }) {
+            guard let job = jobs[name], !job.hasWorkers else { continue }
+            try await setStatus(name, state: .waiting, workers: 0, message: reason)
+        }
+        // A job waiting out a retry backoff needs a round when it ends.
+        let wakeUps = jobs.values.compactMap { $0.hasWorkers ? nil : $0.record.notBefore }.filter { $0 > now }
+        if let next = wakeUps.min() { requestRound(.milliseconds(Int64((next - now) * 1000) + 10)) }
+    }
+
+    private func refresh() async throws {
+        let active = try await storage.activeJobs(accelerator: settings.accelerator)
+        var next: [String: ManagedJob] = [:]
+        let names = Set(active.map(\.name)).union(jobs.filter { $0.value.hasWorkers }.map(\.key))
+        let info = try await storage.info(jobs: names.sorted())
+        for stored in active {
+            next[stored.name] = ManagedJob(stored: stored, record: jobs[stored.name]?.record ?? info[stored.name]?.scheduler ?? SchedulerRecord())
+        }
+        // Jobs that left the active list with workers still up (canceled) stay until stopped.
+        for (name, job) in jobs where next[name] == nil && job.hasWorkers {
+            var held = job
+            if let stored = try await storage.job(named: name) { held.stored = stored }
+            next[name] = held
+        }
+        jobs = next
+        estimates = info.compactMapValues(\.estimate)
+        nodes = try await storage.nodes(accelerator: settings.accelerator)
+        let waiting = deferredExits
+        deferredExits = []
+        for exit in waiting { try await handle(exit) }
+    }
+
+    private func load(_ name: String) async throws {
+        guard let stored = try await storage.job(named: name) else { return }
+        let record = try await storage.info(jobs: [name])[name]?.scheduler ?? SchedulerRecord()
+        jobs[name] = ManagedJob(stored: stored, record: record)
+    }
+
+    private func stopCanceled() async throws {
+        for (name, job) in jobs.sorted(by: { $0.key < $1.key }) where job.stored.status.state.isTerminal {
+            if job.hasWorkers {
+                logger.info("stopping the workers of a finished job", metadata: ["job": "\(name)", "state": "\(job.stored.status.state.rawValue)"])
+                try await stopRun(name)
+            }
+            jobs[name] = nil
+        }
+    }
+
+    private func storePolicyState(_ states: [String: TideAllocation.JSONValue]) async throws {
+        for (name, state) in states.sorted(by: { $0.key < $1.key }) {
+            guard var job = jobs[name], job.record.policyState != state else { continue }
+            job.record.policyState = state
+            jobs[name] = job
+            try await storage.save(job.record, job: name)
+        }
+    }
+
+    // MARK: Applying changes
+
+    private func release(_ name: String, _ change: RoundPlan.Change) async throws {
+        switch change {
+        case .stop:
+            try await stopRun(name)
+            try await setStatus(name, state: .waiting, workers: 0, message: "preempted")
+            try await history(name, "Preempted", "stopped to give its GPUs to other jobs")
+        case .restart:
+            try await stopRun(name)
+        case .shrink(let removing):
+            try await shrink(name, removing: removing)
+        case .start, .grow:
+            break
+        }
+    }
+
+    /// Stops every worker of the job's run and ends the run. Not a failure.
+    private func stopRun(_ name: String) async throws {
+        guard let job = jobs[name] else { return }
+        let run = job.record.run
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for slot in job.record.workers where !job.record.finishedWorkers.contains(slot.index) {
+                let id = WorkerID(job: name, run: run, index: slot.index)
+                group.addTask { try await self.backend.stop(id, grace: self.settings.stopGrace) }
+            }
+            try await group.waitForAll()
+        }
+        guard var current = jobs[name], current.record.run == run else { return }
+        current.record.endRun(at: clock(), gpusPerWorker: current.spec.gpusPerWorker)
+        jobs[name] = current
+        try await storage.save(current.record, job: name)
+    }
+
+    private func startRun(_ name: String, slots: [WorkerSlot]) async throws {
+        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty else { return }
+        let launches: [WorkerLaunch]
+        do {
+            launches = try self.launches.launches(job: job, run: job.record.run + 1, slots: slots, workerCount: slots.count)
+        } catch {
+            try await fail(name, message: "\(error)")
+            return
+        }
+        let firstStart = job.record.firstStartTime == nil
+        job.record.beginRun(slots, at: clock())
+        jobs[name] = job
+        // The intent first: after a crash, the next scheduler knows this run.
+        try await storage.save(job.record, job: name)
+        for launch in launches {
+            do {
+                try await backend.start(launch)
+            } catch {
+                logger.error("worker failed to start", metadata: ["worker": "\(launch.id)", "error": "\(error)"])
+                try await stopRun(name)
+                try await fail(name, message: "worker \(launch.id.index) could not start: \(error)")
+                return
+            }
+        }
+        try await setStatus(name, state: .running, workers: slots.count, message: "")
+        let placement = WorkerSlots.placement(of: slots).map { "\($0.node):\($0.gpus.map(String.init).joined(separator: ","))" }
+        if firstStart {
+            try await history(name, "Started", "\(slots.count) workers on \(placement.joined(separator: " "))")
+        } else {
+            try await history(name, "Resized", "run \(job.record.run): \(slots.count) workers on \(placement.joined(separator: " "))")
+        }
+    }
+
+    private func shrink(_ name: String, removing: [Int]) async throws {
+        guard let job = jobs[name] else { return }
+        let run = job.record.run
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in removing {
+                group.addTask { try await self.backend.stop(WorkerID(job: name, run: run, index: index), grace: self.settings.stopGrace) }
+            }
+            try await group.waitForAll()
+        }
+        guard var current = jobs[name], current.record.run == run else { return }
+        let now = clock()
+        // Time up to now at the old width, then the run goes on narrower.
+        current.record.attainedGpuSeconds = current.record.attained(at: now, gpusPerWorker: current.spec.gpusPerWorker)
+        current.record.runningSeconds = current.record.running(at: now)
+        current.record.runStartTime = now
+        current.record.workers.removeAll { removing.contains($0.index) }
+        current.record.lastResizeTime = now
+        current.record.resizes += 1
+        jobs[name] = current
+        try await storage.save(current.record, job: name)
+        try await setStatus(name, state: .running, workers: current.record.workers.count, message: "")
+        try await history(name, "Resized", "live: \(current.record.workers.count) workers")
+    }
+
+    private func grow(_ name: String, adding: [WorkerSlot]) async throws {
+        guard var job = jobs[name], job.hasWorkers else { return }
+        let now = clock()
+        job.record.attainedGpuSeconds = job.record.attained(at: now, gpusPerWorker: job.spec.gpusPerWorker)
+        job.record.runningSeconds = job.record.running(at: now)
+        job.record.runStartTime = now
+        job.record.workers += adding
+        job.record.lastResizeTime = now
+        job.record.resizes += 1
+        let count = job.record.workers.count
+        let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
+        jobs[name] = job
+        try await storage.save(job.record, job: name)
+        for launch in launches { try await backend.start(launch) }
+        try await setStatus(name, state: .running, workers: count, message: "")
+        try await history(name, "Resized", "live: \(count) workers")
+    }
+
+    // MARK: Exits
+
+    /// Judges one worker's exit and records what follows from it.
+    public func handle(_ exit: WorkerExit) async throws {
+        guard var job = jobs[exit.id.job] else {
+            // Not loaded yet (a job created a moment ago, or start-up): judged after the next refresh.
+            if exit.id.run > 0 { deferredExits.append(exit) }
+            return
+        }
+        switch ExitJudge.judge(exit, job: job) {
+        case .ignore:
+            return
+        case .workerFinished:
+            job.record.finishedWorkers.append(exit.id.index)
+            jobs[job.name] = job
+            try await storage.save(job.record, job: job.name)
+        case .completed:
+            job.record.finishedWorkers.append(exit.id.index)
+            job.record.endRun(at: exit.endedAt, gpusPerWorker: job.spec.gpusPerWorker)
+            jobs[job.name] = job
+            try await storage.save(job.record, job: job.name)
+            try await setStatus(job.name, state: .completed, workers: 0, message: "all workers exited 0")
+            try await history(job.name, "Completed", "after \(job.record.resizes) resizes and \(job.record.retries) retries")
+            jobs[job.name] = nil
+            requestRound(.zero)
+        case .retry(let message, let backoff):
+            try await stopRun(job.name)
+            guard var stopped = jobs[job.name] else { return }
+            stopped.record.retries += 1
+            stopped.record.notBefore = clock() + backoff
+            jobs[job.name] = stopped
+            try await storage.save(stopped.record, job: job.name)
+            try await setStatus(job.name, state: .waiting, workers: 0, message: message)
+            try await history(job.name, "Retrying", message)
+            requestRound(.zero)
+        case .failed(let message):
+            try await stopRun(job.name)
+            try await fail(job.name, message: message)
+        }
+    }
+
+    private func fail(_ name: String, message: String) async throws {
+        try await setStatus(name, state: .failed, workers: 0, message: message)
+        try await history(name, "Failed", message)
+        jobs[name] = nil
+        requestRound(.zero)
+    }
+
+    // MARK: Status
+
+    private func setStatus(_ name: String, state: JobState, workers: Int, message: String) async throws {
+        guard let job = jobs[name] else { return }
+        let current = job.stored.status
+        if current.state == state && current.workers == workers && current.message == message { return }
+        let now = Date(timeIntervalSince1970: clock())
+        guard
+            let written = try await storage.updateStatus(
+                job: name,
+                { status in
+                    // A job canceled meanwhile stays canceled.
+                    guard !status.state.isTerminal else { return }
+                    status.state = state
+                    status.workers = workers
+                    status.message = message
+                    if state == .running && status.startedAt == nil { status.startedAt = now }
+                    if state.isTerminal { status.finishedAt = now }
+                })
+        else { return }
+        if var held = jobs[name] {
+            held.stored = written
+            jobs[name] = held
+        }
+        do {
+            try await announcer.announce(written)
+        } catch {
+            // The status is stored; watchers read it from the API. Only the notification is lost.
+            logger.warning("status event not published", metadata: ["job": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    private func history(_ name: String, _ type: String, _ message: String) async throws {
+        guard let job = jobs[name] else { return }
+        try await storage.record(
+            JobHistoryEvent(
+                job: name, time: Date(timeIntervalSince1970: clock()), type: type, message: message,
+                accelerator: job.spec.accelerator, state: job.stored.status.state.rawValue, version: job.stored.version))
+    }
+}

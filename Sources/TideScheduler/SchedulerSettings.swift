@@ -1,0 +1,18 @@
+/// How one scheduler runs.
+public struct SchedulerSettings: Sendable {
+    /// The GPU type it schedules.
+    public var accelerator: String
+    /// The allocation policy; can be switched at run time.
+    public var policy: String
+    /// A job resized less than this long ago keeps its count (unless a higher priority needs it).
+    public var minResizeInterval: Double = 60
+    /// How long a stopping worker gets between SIGTERM and SIGKILL.
+    public var stopGrace: Duration = .seconds(10)
+    /// Restart cost assumed until the collector has measured one.
+    public var defaultRestartSeconds: Double = 30
+
+    public init(accelerator: String, policy: String = "tide") {
+        self.accelerator = accelerator
+        self.policy = policy
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import TideAllocation
+import TideJobs
+import TideScheduler
+import Testing
+
+@Suite struct SnapshotBuilderTests {
+    static let round = SnapshotBuilder.Round(policy: "tide", now: 1_000, minResizeInterval: 60)
+
+    @Test func runningJobsCarryTheirPlacementTimesAndState() throws {
+        var record = SchedulerRecord()
+        record.beginRun([WorkerSlot(index: 0, node: "a", gpus: [2]), WorkerSlot(index: 1, node: "a", gpus: [3])], at: 400)
+        record.policyState = .object(["queue": .number(1)])
+        let job = Fixtures.job(Fixtures.spec("j", min: 1, max: 4), submitted: 100, record: record)
+        let estimate = JobEstimate(speedup: ["1": 1, "2": 1.9], measuredWorkers: [2], remainingSeconds: 3_000, restartSeconds: 12)
+        let snapshot = SnapshotBuilder.snapshot(
+            jobs: [job], nodes: [Fixtures.node("a", gpus: 4)], estimates: ["j": estimate], round: Self.round)
+        let entry = try #require(snapshot.jobs.first)
+        #expect(entry.placement == [NodeGPUs(node: "a", gpus: [2, 3])])
+        #expect(entry.firstStartTime == 400 && entry.lastResizeTime == nil)
+        #expect(entry.runningSeconds == 600 && entry.waitingSeconds == 300)
+        #expect(entry.attainedGpuSeconds == 1_200)
+        #expect(entry.restartSeconds == 12 && entry.remainingSeconds == 3_000 && entry.measuredWorkers == [2])
+        #expect(entry.policyState == .object(["queue": .number(1)]))
+        _ = try Allocator.allocate(snapshot)
+    }
+
+    @Test func aJobInRetryBackoffWaitsOutOfTheRound() {
+        var record = SchedulerRecord()
+        record.notBefore = 1_005
+        let waiting = Fixtures.job(Fixtures.spec("late"), record: record)
+        let snapshot = SnapshotBuilder.snapshot(jobs: [waiting], nodes: [Fixtures.node("a", gpus: 1)], estimates: [:], round: Self.round)
+        #expect(snapshot.jobs.isEmpty)
+        var later = Self.round
+        later.now = 1_005
+        #expect(SnapshotBuilder.snapshot(jobs: [waiting], nodes: [], estimates: [:], round: later).jobs.count == 1)
+    }
+
+    @Test func aCordonedNodeOffersOnlyWhatItsWorkersHold() {
+        var record = SchedulerRecord()
+        record.beginRun([WorkerSlot(index: 0, node: "a", gpus: [1])], at: 0)
+        let snapshot = SnapshotBuilder.snapshot(
+            jobs: [Fixtures.job(Fixtures.spec("j"), record: record)],
+            nodes: [Fixtures.node("a", gpus: 4, schedulable: false), Fixtures.node("b", gpus: 2)], estimates: [:],
+            round: Self.round)
+        #expect(snapshot.nodes.map(\.availableGpus) == [[1], [0, 1]])
+    }
+}
