@@ -82,12 +82,13 @@ let package = Package(
         ),
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
         .target(name: "TideBackend"),
+        // What every service serves besides its work: health, readiness and metrics routes.
+        .target(name: "TideServiceKit", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
         .target(
             name: "TideAllocatorService",
             dependencies: [
-                "TideAllocation", "TideBroker",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "TideAllocation", "TideBroker", "TideServiceKit",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +99,7 @@ let package = Package(
         .target(
             name: "TideScheduler",
             dependencies: [
-                "TideAllocation", "TideBackend", "TideBroker", "TideCore", "TideJobs", "TideStore",
+                "TideAllocation", "TideBackend", "TideBroker", "TideCore", "TideJobs", "TideStore", "TideServiceKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -119,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "TrainingService",
             dependencies: [
-                "TideAPI",
+                "TideAPI", "TideJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,14 +129,23 @@ let package = Package(
         .executableTarget(
             name: "ResourceAllocator",
             dependencies: [
-                "TideAllocatorService", "TideBroker",
+                "TideAllocatorService", "TideBroker", "TideServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "PerGPUScheduler"),
+        .executableTarget(
+            name: "PerGPUScheduler",
+            dependencies: [
+                "TideScheduler", "TideBackend", "TideBroker", "TideJobs", "TideServiceKit", "TideStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(name: "MetricsCollector"),
         // Test helper, not a product: a consumer the broker tests SIGKILL before it acks.
         .executableTarget(
@@ -177,6 +187,13 @@ let package = Package(
             dependencies: [
                 "TideScheduler", "TideAllocation", "TideBackend", "TideCore", "TideJobs",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        // The whole stack as processes on the real broker and database, with real workers.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideTestSupport", "TrainingService", "ResourceAllocator",
+                "PerGPUScheduler",
             ]),
         // Runs `resource-allocator` processes on the real broker.
         .testTarget(

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TideAllocatorService
 import TideBroker
+import TideServiceKit
 
 /// `resource-allocator`: answers allocation requests on the RPC queue
 /// `tide.allocator` with the allocation library, and serves `/healthz`,
@@ -44,8 +45,12 @@ struct ResourceAllocator: AsyncParsableCommand {
         let rpc = AllocatorRPCService(
             broker: try BrokerConfiguration(uri: uri), queue: queue, prefetch: prefetch,
             handler: AllocationHandler(metrics: metrics), readiness: readiness, logger: logger)
+        let router = Router(context: BasicRequestContext.self)
+        ProbeRoutes.add(
+            to: router, readiness: readiness, notReadyReason: "not consuming the allocator queue yet",
+            metrics: { metrics.render() })
         var app = Application(
-            router: AllocatorHTTP.router(metrics: metrics, readiness: readiness),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tide-allocator"),
             logger: logger)
         app.addServices(rpc)

@@ -1,4 +1,5 @@
 import Foundation
+import TideJobs
 
 /// What the training service's API is configured with (the executable fills it from flags and environment).
 public struct APIConfiguration: Sendable {
@@ -19,6 +20,8 @@ public struct APIConfiguration: Sendable {
     public var watchInterval: Duration = .milliseconds(250)
     /// Largest page a list serves.
     public var maxPageSize: Int = 1000
+    /// Checks workers' progress tokens (`TIDE_JOB_TOKEN_SECRET`); nil refuses every progress report.
+    public var jobTokens: JobTokens?
 
     public init() {}
 

@@ -50,7 +50,7 @@ public actor BrokerJobPublisher: JobEventPublishing {
             exchange: BrokerNames.jobsExchange, routingKey: key, body: try JobJSON.encode(job), properties: properties)
     }
 
-    private func connected() async throws -> Publisher {
+    func connected() async throws -> Publisher {
         if let publisher { return publisher }
         if let connecting { return try await connecting.value }
         if let lastFailure, ContinuousClock.now - lastFailure < reconnectPause {
@@ -58,7 +58,8 @@ public actor BrokerJobPublisher: JobEventPublishing {
         }
         let (configuration, logger) = (self.configuration, self.logger)
         let task = Task {
-            try await Publisher(configuration: configuration, topology: .exchanges, logger: logger,
+            // The progress queue too: progress samples go to it through the default exchange.
+            try await Publisher(configuration: configuration, topology: Topology.exchanges.merging(.progress), logger: logger,
                                 name: "tide-training-service")
         }
         connecting = task

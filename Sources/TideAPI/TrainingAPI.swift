@@ -6,7 +6,7 @@ import TideCore
 import TideJobs
 import TideStore
 
-/// The training service's HTTP API (`/v1` of the spec, without progress, logs and `PUT /nodes`),
+/// The training service's HTTP API (`/v1` of the spec, without logs),
 /// with `/healthz`, `/readyz`, `/metrics` and its background outbox republisher.
 public struct TrainingAPI: Sendable {
     public let configuration: APIConfiguration
@@ -16,6 +16,8 @@ public struct TrainingAPI: Sendable {
     let service: JobService
     let outbox: Outbox
     let logger: Logger
+    /// Progress samples and node changes go through it (the job publisher, when it can).
+    let messages: (any MessagePublishing)?
 
     /// The API over `store` (which must have its schema, `MongoStore.ensureSchema`), publishing through `publisher`.
     public init(
@@ -30,6 +32,7 @@ public struct TrainingAPI: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.outbox = outbox
+        messages = publisher as? any MessagePublishing
         service = JobService(
             jobs: jobs, events: EventStore(store), outbox: outbox, configuration: configuration, logger: logger,
             clock: clock)
@@ -69,6 +72,8 @@ public struct TrainingAPI: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(bodyLimit: configuration.bodyLimit))
         addProbes(to: router)
+        // Outside the API token's group: a worker presents its job's own token.
+        ProgressRoutes(api: self).add(to: router)
         router.get("v1/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml"],
@@ -76,6 +81,7 @@ public struct TrainingAPI: Sendable {
         }
         let v1 = router.group("v1").add(middleware: AuthMiddleware(check: TokenCheck(digest: configuration.passwordSHA256)))
         JobRoutes(api: self).add(to: v1)
+        NodeRoutes(api: self).add(to: v1)
         return router
     }
 

@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
-import Synchronization
 import TideBroker
+import TideServiceKit
 
 /// Serves the allocator's RPC queue until graceful shutdown: requests in
 /// flight are answered, then both broker connections close.
@@ -42,15 +42,4 @@ public struct AllocatorRPCService: Service {
         readiness.set(false)
         await server.stop()
     }
-}
-
-/// Whether the service is ready for work, read by `/readyz`.
-public final class Readiness: Sendable {
-    private let value = Mutex(false)
-
-    public init() {}
-
-    public var isReady: Bool { value.withLock { $0 } }
-
-    public func set(_ ready: Bool) { value.withLock { $0 = ready } }
 }

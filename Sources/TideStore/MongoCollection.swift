@@ -69,6 +69,13 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
         }
     }
 
+    /// Applies `$set` of `fields` to the document matching `filter`, creating
+    /// it (with the filter's equalities) if none matches. Idempotent, so it
+    /// is retried after a broken connection.
+    public func upsert(_ filter: BSONValue, set fields: BSONValue) async throws {
+        try await upsert(filter, update: BSONValue.document([("$set", fields)]).extendedJSON)
+    }
+
     /// Sets top-level `fields` of the document matching `filter` to encoded
     /// values (each a keyed container: a BSON document), creating the document (with the filter's equalities) if none
     /// matches. Setting the same values again changes nothing, so it is
@@ -85,6 +92,10 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
             }
         }
         update += "}}"
+        try await upsert(filter, update: update)
+    }
+
+    private func upsert(_ filter: BSONValue, update: String) async throws {
         let (filter, change, name) = (filter.extendedJSON, update, self.name)
         _ = try await perform("upsert in \(name)", idempotent: true) { collection in
             let (selector, document) = (try BSONDocument(json: filter), try BSONDocument(json: change))

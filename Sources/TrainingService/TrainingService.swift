@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TideAPI
 import TideBroker
+import TideJobs
 import TideStore
 
 /// `training-service`: the REST API. Parses its configuration, connects the store,
@@ -54,6 +55,7 @@ struct TrainingService: AsyncParsableCommand {
         settings.bodyLimit = bodyLimit
         settings.defaultAccelerator = defaultAccelerator
         settings.passwordSHA256 = try APIConfiguration.passwordDigest(environment: environment)
+        settings.jobTokens = environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:))
         if settings.passwordSHA256 == nil {
             logger.warning("no TIDE_API_PASSWORD_SHA256: every authenticated request will be refused")
         }

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TideBackend
+import TideBroker
+import TideJobs
+import TideScheduler
+import TideServiceKit
+import TideStore
+
+/// `scheduler --accelerator TYPE`: one GPU type's scheduler. Rounds on job,
+/// node and metrics events, worker exits and a tick; asks the allocator;
+/// applies each decision through the backend; until SIGTERM or SIGINT.
+/// Workers keep running when it stops: the next scheduler adopts them.
+@main
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Tide's per-GPU-type scheduler.",
+        discussion: "Workers get TIDE_JOB_TOKEN signed with TIDE_JOB_TOKEN_SECRET (without it, no token: progress reports are refused).")
+
+    @Option(help: "The GPU type to schedule (value of the node label).")
+    var accelerator: String
+
+    @Option(help: "Cluster backend: local (kubernetes comes with issue 6).")
+    var backend = "local"
+
+    @Option(help: "Allocation policy (switch at run time with PUT /policy).")
+    var policy = "tide"
+
+    @Option(help: "Port for /healthz, /readyz, /metrics and /policy (0 = any free port).")
+    var port = 55588
+
+    @Option(help: "Address to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "MongoDB URI (default: TIDE_MONGO_URI, else mongodb://127.0.0.1:27017).")
+    var mongoURI: String?
+
+    @Option(help: "MongoDB database.")
+    var database = "tide"
+
+    @Option(help: "RabbitMQ URI (default: TIDE_AMQP_URI, else amqp://guest:guest@127.0.0.1:5672/).")
+    var amqpURI: String?
+
+    @Option(help: "Local backend: where worker records and logs live (default: TIDE_DATA_DIR/workers, else ./tide-data/workers).")
+    var dataDir: String?
+
+    @Option(help: "Where workers checkpoint, one directory per job (default: TIDE_DATA_DIR/checkpoints).")
+    var checkpointDir: String?
+
+    @Option(help: "The training service URL workers report progress to (TIDE_API).")
+    var apiURL = "http://127.0.0.1:55587"
+
+    @Option(help: "Seconds a stopping worker gets between SIGTERM and SIGKILL.")
+    var stopGrace = 10.0
+
+    @Option(help: "A job resized less than this many seconds ago keeps its count.")
+    var minResizeInterval = 60.0
+
+    @Option(help: "Milliseconds that merge a burst of events into one round.")
+    var debounceMilliseconds = 20
+
+    @Option(help: "Seconds between rounds when nothing happens.")
+    var tickSeconds = 5.0
+
+    func validate() throws {
+        do {
+            try BrokerNames.validAccelerator(accelerator)
+        } catch {
+            throw ValidationError("--accelerator: \(error)")
+        }
+        guard backend == "local" else {
+            throw ValidationError("--backend \(backend): only 'local' is built; 'kubernetes' comes with issue 6")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard stopGrace >= 0, tickSeconds > 0, minResizeInterval >= 0, debounceMilliseconds >= 0 else {
+            throw ValidationError("--stop-grace, --min-resize-interval and --debounce-milliseconds must not be negative; --tick-seconds must be positive")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var logger = Logger(label: "tide.scheduler.\(accelerator)")
+        logger.logLevel = .info
+        let root = environment["TIDE_DATA_DIR"] ?? FileManager.default.currentDirectoryPath + "/tide-data"
+        let mongo = mongoURI ?? environment["TIDE_MONGO_URI"] ?? "mongodb://127.0.0.1:27017"
+        let amqp = amqpURI ?? environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+        let broker = try BrokerConfiguration(uri: amqp)
+
+        let store = try await MongoStore.connect(uri: mongo, database: database)
+        try await store.ensureSchema()
+        let rpc = try await RPCClient(configuration: broker, logger: logger, name: "tide-scheduler-rpc")
+        let publisher = try await Publisher(configuration: broker, topology: .exchanges, logger: logger, name: "tide-scheduler-events")
+        let workers = try makeBackend(directory: dataDir ?? root + "/workers", logger: logger)
+
+        var settings = SchedulerSettings(accelerator: accelerator, policy: policy)
+        settings.minResizeInterval = minResizeInterval
+        settings.stopGrace = .milliseconds(Int64(stopGrace * 1000))
+        let trigger = RoundTrigger()
+        let launches = WorkerLaunches(
+            apiURL: apiURL, tokens: environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:)),
+            checkpointRoot: checkpointDir ?? root + "/checkpoints",
+            baseEnvironment: environment.filter { ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"].contains($0.key) },
+            workingDirectory: FileManager.default.currentDirectoryPath)
+        let scheduler = Scheduler(
+            settings: settings, storage: MongoSchedulerStorage(store: store), allocator: RPCAllocator(client: rpc),
+            backend: workers, launches: launches, announcer: BrokerStatusAnnouncer(publisher: publisher), logger: logger,
+            requestRound: { trigger.wake(after: $0) })
+        let metrics = SchedulerMetrics(accelerator: accelerator)
+        let readiness = Readiness()
+        var timing = SchedulerService.Timing()
+        timing.debounce = .milliseconds(debounceMilliseconds)
+        timing.tick = .milliseconds(Int64(tickSeconds * 1000))
+        let service = SchedulerService(
+            scheduler: scheduler, trigger: trigger, backend: workers, broker: broker, timing: timing, metrics: metrics,
+            readiness: { readiness.set($0) }, logger: logger)
+        var app = Application(
+            router: SchedulerRoutes.router(scheduler: scheduler, metrics: metrics, readiness: readiness),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tide-scheduler"), logger: logger)
+        app.addServices(service)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        rpc.close()
+        publisher.close()
+        await store.close()
+    }
+}

@@ -1,7 +1,0 @@
-// scheduler: the per-GPU scheduler (issue 5) is not built yet. The allocation core it will call is
-// TideAllocation; `cmd allocate` runs one round of it today.
-import Foundation
-
-let message = "scheduler is not built yet: the per-GPU scheduler (issue 5). Try `cmd allocate` or `cmd simulate`.\n"
-FileHandle.standardError.write(Data(message.utf8))
-exit(2)

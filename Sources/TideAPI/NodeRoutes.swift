@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import TideBroker
+import TideJobs
+import TideStore
+
+/// `PUT /v1/nodes/{name}` (local backend): offers a node's GPUs to one GPU
+/// type, or changes them, and wakes that type's scheduler (and the former
+/// one's, when the type changed) with `node.<type>.changed`.
+struct NodeRoutes: Sendable {
+    let api: TrainingAPI
+
+    /// The body: `{"accelerator": "v100", "gpus": 4, "schedulable": true}`.
+    struct NodeBody: Decodable {
+        var accelerator: String
+        var gpus: Int
+        var schedulable: Bool?
+    }
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.put("nodes/{name}") { request, context in
+            let name = try JobRoutes.name(context)
+            guard Self.isNodeName(name) else {
+                throw APIError(.badRequest, "a node name is 1 to 253 lower-case letters, digits, '-' and '.'", field: "name")
+            }
+            let data = try await JobRoutes.body(of: request, limit: 16 * 1024)
+            let body: NodeBody
+            do {
+                body = try JSONDecoder().decode(NodeBody.self, from: data)
+            } catch {
+                throw APIError(.badRequest, "a node is JSON with accelerator and gpus (and schedulable): \(error)")
+            }
+            do {
+                try BrokerNames.validAccelerator(body.accelerator)
+            } catch {
+                throw APIError(.badRequest, "accelerator: \(error)", field: "accelerator")
+            }
+            guard (0...1024).contains(body.gpus) else {
+                throw APIError(.badRequest, "gpus must be a whole number from 0 to 1024, got \(body.gpus)", field: "gpus")
+            }
+            let nodes = api.store.collection(StoreSchema.nodes, of: NodeRecord.self)
+            let before = try await nodes.findOne(["name": .string(name)])
+            let node = NodeRecord(
+                name: name, accelerator: body.accelerator, gpus: body.gpus, schedulable: body.schedulable ?? true,
+                updated: Date())
+            try await nodes.upsert(
+                ["name": .string(name)],
+                set: [
+                    "accelerator": .string(node.accelerator), "gpus": .int(Int64(node.gpus)),
+                    "schedulable": .bool(node.schedulable), "updated": .date(node.updated),
+                ])
+            for accelerator in Set([node.accelerator] + (before.map { [$0.accelerator] } ?? [])).sorted() {
+                await announce(node: name, accelerator: accelerator)
+            }
+            return try JobRoutes.json(node, status: before == nil ? .created : .ok)
+        }
+    }
+
+    /// Best effort: a scheduler that misses it sees the node at its next tick.
+    private func announce(node: String, accelerator: String) async {
+        guard let messages = api.messages, let key = try? BrokerNames.nodeChangedKey(accelerator: accelerator) else { return }
+        let message = OutgoingMessage(
+            exchange: BrokerNames.eventsExchange, routingKey: key, body: Data(#"{"node":"\#(node)"}"#.utf8),
+            properties: MessageProperties(contentType: "application/json", persistent: true))
+        do {
+            try await messages.publish(message)
+        } catch {
+            api.logger.warning("node change not announced", metadata: ["node": "\(node)", "error": "\(error)"])
+        }
+    }
+
+    static func isNodeName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 253
+            && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+    }
+}
