@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test demo fuzz-api bench bench-timing bench-quality bench-infra clean
+.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra clean
 
 build:
 	$(SWIFT) build
@@ -15,9 +15,13 @@ release:
 
 # Installs what is missing (Debian packages, SecantusDB), then runs every test
 # against a private RabbitMQ node and SecantusDB server started for the run.
-test: deps
+test: deps test-workloads
 	$(SWIFT) build --build-tests
 	bash scripts/with-servers.sh $(SWIFT) test --skip-build
+
+# The example training program against the worker contract (Python standard library only).
+test-workloads:
+	python3 -m unittest examples/workloads/test_train.py -v
 
 deps:
 	bash scripts/install-deps.sh
