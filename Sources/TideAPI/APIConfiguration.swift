@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     public var maxPageSize: Int = 1000
     /// Checks workers' progress tokens (`TIDE_JOB_TOKEN_SECRET`); nil refuses every progress report.
     public var jobTokens: JobTokens?
+    /// Where progress samples go (a test gives its own queue).
+    public var progressQueue = "tide.progress"
 
     public init() {}
 

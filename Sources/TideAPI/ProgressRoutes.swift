@@ -48,7 +48,7 @@ struct ProgressRoutes: Sendable {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             let message = OutgoingMessage(
-                exchange: "", routingKey: BrokerNames.progressQueue, body: try encoder.encode(sample),
+                exchange: "", routingKey: api.configuration.progressQueue, body: try encoder.encode(sample),
                 properties: MessageProperties(
                     contentType: "application/json", messageID: "\(name)/progress/\(report.epoch)/\(report.workers)",
                     persistent: true))

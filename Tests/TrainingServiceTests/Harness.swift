@@ -124,7 +124,8 @@ struct JobPage: Decodable {
     var `continue`: String?
 }
 
-/// Collects the messages published on tide.jobs for one accelerator, from a queue of the test's own.
+/// Collects the messages published on tide.jobs, and its node changes on tide.events, for one
+/// accelerator, from a queue of the test's own.
 final class MessageCollector: Sendable {
     private let consumer: Consumer
     private let box = Box()
@@ -143,7 +144,10 @@ final class MessageCollector: Sendable {
         let queue = TestServers.uniqueName("tide.test")
         let topology = Topology.exchanges.merging(Topology(
             queues: [Topology.Queue(queue, durable: true, autoDelete: autoDelete)],
-            bindings: [Topology.Binding(queue: queue, exchange: BrokerNames.jobsExchange, routingKey: "\(accelerator).*")]))
+            bindings: [
+                Topology.Binding(queue: queue, exchange: BrokerNames.jobsExchange, routingKey: "\(accelerator).*"),
+                Topology.Binding(queue: queue, exchange: BrokerNames.eventsExchange, routingKey: "node.\(accelerator).changed"),
+            ]))
         var logger = Logger(label: "tide.test.consumer")
         logger.logLevel = .warning
         consumer = try await Consumer(configuration: configuration, queue: queue, topology: topology, logger: logger)
