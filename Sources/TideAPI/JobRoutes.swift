@@ -41,13 +41,6 @@ struct JobRoutes: Sendable {
             let events = try await service.events(of: try Self.name(context), limit: limit)
             return try Self.json(EventList(items: events.map(\.event)))
         }
-        group.get("nodes") { _, _ in
-            let nodes = api.store.collection(StoreSchema.nodes, of: JSONValue.self)
-            let items = try await nodes.find([:], sort: [SortKey("name")], limit: 10_000).map { node in
-                JSONValue.object((node.objectValue ?? [:]).filter { $0.key != "_id" })
-            }
-            return try Self.json(["items": JSONValue.array(items)])
-        }
     }
 
     private func watch(_ query: ListQuery) -> Response {

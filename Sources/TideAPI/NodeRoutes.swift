@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TideBroker
+import TideCore
 import TideJobs
 import TideStore
 
@@ -18,6 +19,9 @@ struct NodeRoutes: Sendable {
     }
 
     func add(to group: RouterGroup<BasicRequestContext>) {
+        group.get("nodes") { _, _ in
+            try JobRoutes.json(["items": try await nodesWithUse()])
+        }
         group.put("nodes/{name}") { request, context in
             let name = try JobRoutes.name(context)
             guard Self.isNodeName(name) else {
@@ -53,6 +57,36 @@ struct NodeRoutes: Sendable {
                 await announce(node: name, accelerator: accelerator)
             }
             return try JobRoutes.json(node, status: before == nil ? .created : .ok)
+        }
+    }
+
+    /// Every node in name order, with the GPUs running jobs hold there (`used`) and those jobs (`jobs`),
+    /// read from the schedulers' records of their running jobs.
+    private func nodesWithUse() async throws -> [JSONValue] {
+        let nodes = try await api.store.collection(StoreSchema.nodes, of: NodeRecord.self)
+            .find([:], sort: [SortKey("name")], limit: 10_000)
+        let running = try await api.service.list(
+            ListQuery(["status": JobState.running.rawValue, "limit": "1000"], maxLimit: 1000)).items.map(\.name)
+        var used: [String: Int] = [:]
+        var jobs: [String: Set<String>] = [:]
+        if !running.isEmpty {
+            let info = try await api.store.collection(StoreSchema.jobInfo, of: JSONValue.self)
+                .find(["name": ["$in": .array(running.map { .string($0) })]])
+            for document in info {
+                guard let job = document["name"]?.stringValue else { continue }
+                for worker in document["scheduler"]?["workers"]?.arrayValue ?? [] {
+                    guard let node = worker["node"]?.stringValue else { continue }
+                    used[node, default: 0] += worker["gpus"]?.arrayValue?.count ?? 0
+                    jobs[node, default: []].insert(job)
+                }
+            }
+        }
+        return nodes.map { node in
+            .object([
+                "name": .string(node.name), "accelerator": .string(node.accelerator), "gpus": .int(Int64(node.gpus)),
+                "schedulable": .bool(node.schedulable), "used": .int(Int64(used[node.name] ?? 0)),
+                "jobs": .array((jobs[node.name] ?? []).sorted().map { .string($0) }),
+            ])
         }
     }
 

@@ -21,4 +21,16 @@ public struct NodeRecord: Codable, Sendable, Hashable {
         self.schedulable = schedulable
         self.updated = updated
     }
+
+    private enum CodingKeys: String, CodingKey { case name, accelerator, gpus, schedulable, updated }
+
+    /// `schedulable` defaults to true and `updated` to the epoch: nodes written by hand or by older versions lack them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        accelerator = try container.decode(String.self, forKey: .accelerator)
+        gpus = try container.decode(Int.self, forKey: .gpus)
+        schedulable = try container.decodeIfPresent(Bool.self, forKey: .schedulable) ?? true
+        updated = try container.decodeIfPresent(Date.self, forKey: .updated) ?? Date(timeIntervalSince1970: 0)
+    }
 }

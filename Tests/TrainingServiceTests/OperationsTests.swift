@@ -34,9 +34,12 @@ import Yams
         try await harness.test { client in
             let response = try await send(client, .get, "/v1/nodes")
             #expect(response.status == .ok)
-            struct Nodes: Decodable { var items: [Node] }
+            struct Listed: Decodable { var name: String; var gpus: Int; var used: Int; var jobs: [String]; var schedulable: Bool }
+            struct Nodes: Decodable { var items: [Listed] }
             let nodes = try response.decode(Nodes.self)
             #expect(nodes.items.map(\.name) == ["node-a"])
+            let node = try #require(nodes.items.first)
+            #expect(node.gpus == 8 && node.used == 0 && node.jobs.isEmpty && node.schedulable)
             #expect(!response.text.contains("_id"))
         }
     }

@@ -52,6 +52,20 @@ struct TideAPIClient: Sendable {
         try await call("GET", "/jobs/\(Self.pathComponent(name))/events")["items"]?.arrayValue ?? []
     }
 
+    /// `GET /v1/nodes`: every node, with the GPUs its running jobs use.
+    func listNodes() async throws -> [JSONValue] {
+        try await call("GET", "/nodes")["items"]?.arrayValue ?? []
+    }
+
+    /// `PUT /v1/nodes/NAME`: the node as stored.
+    func putNode(_ name: String, accelerator: String, gpus: Int, schedulable: Bool) async throws -> JSONValue {
+        let body = JSONValue.object([
+            "accelerator": .string(accelerator), "gpus": .int(Int64(gpus)), "schedulable": .bool(schedulable),
+        ])
+        return try await call(
+            "PUT", "/nodes/" + Self.pathComponent(name), body: try JSONCoding.encode(body), contentType: "application/json")
+    }
+
     /// `GET /v1/jobs?watch=true`: each line of the stream as it comes.
     func watchJobs(accelerator: String?, statuses: [String], timeoutSeconds: Int?) async throws
         -> AsyncThrowingStream<JSONValue, any Error>

@@ -5,8 +5,8 @@ import TideCore
 /// `cmd get jobs` and `cmd get job NAME`.
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "get", abstract: "List jobs, or show one.",
-        subcommands: [GetJobsCommand.self, GetJobCommand.self])
+        commandName: "get", abstract: "List jobs or nodes, or show one job.",
+        subcommands: [GetJobsCommand.self, GetJobCommand.self, GetNodesCommand.self])
 }
 
 struct GetJobsCommand: AsyncParsableCommand {
