@@ -27,8 +27,6 @@ public actor Scheduler {
     private var jobs: [String: ManagedJob] = [:]
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
-    /// Exits that arrived for jobs not loaded yet: handled after the next refresh.
-    private var deferredExits: [WorkerExit] = []
 
     public init(
         settings: SchedulerSettings, storage: any SchedulerStorage, allocator: any AllocatorCalling,
@@ -82,6 +80,7 @@ public actor Scheduler {
         let exited = Set(adoption.missedExits.map(\.id))
         for exit in adoption.missedExits.sorted(by: { $0.endedAt < $1.endedAt }) {
             try await handle(exit)
+            try await backend.forget(exit.id)
         }
         // Workers the record names that are neither alive nor exited never started
         // (the scheduler died between intent and start): start the run over.
@@ -158,9 +157,6 @@ public actor Scheduler {
         jobs = next
         estimates = info.compactMapValues(\.estimate)
         nodes = try await storage.nodes(accelerator: settings.accelerator)
-        let waiting = deferredExits
-        deferredExits = []
-        for exit in waiting { try await handle(exit) }
     }
 
     private func load(_ name: String) async throws {
@@ -301,11 +297,9 @@ public actor Scheduler {
 
     /// Judges one worker's exit and records what follows from it.
     public func handle(_ exit: WorkerExit) async throws {
-        guard var job = jobs[exit.id.job] else {
-            // Not loaded yet (a job created a moment ago, or start-up): judged after the next refresh.
-            if exit.id.run > 0 { deferredExits.append(exit) }
-            return
-        }
+        // Every job with workers is held (loaded at start-up before exits are judged); an exit
+        // of a job no longer held belongs to a job already finished.
+        guard var job = jobs[exit.id.job] else { return }
         switch ExitJudge.judge(exit, job: job) {
         case .ignore:
             return

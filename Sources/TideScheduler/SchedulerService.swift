@@ -118,6 +118,8 @@ public struct SchedulerService: Service {
             while !Task.isCancelled {
                 do {
                     try await scheduler.handle(exit)
+                    // Recorded: the backend may drop it (until now a restart would report it again).
+                    try await backend.forget(exit.id)
                     metrics.recordExit(result: exit.isSuccess ? "success" : exit.requested ? "requested" : "failure")
                     break
                 } catch {
