@@ -83,7 +83,12 @@ let package = Package(
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
         .target(name: "TideBackend"),
         // What every service serves besides its work: health, readiness and metrics routes.
-        .target(name: "TideServiceKit", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+        .target(
+            name: "TideServiceKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
         .target(
             name: "TideAllocatorService",
@@ -120,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "TrainingService",
             dependencies: [
-                "TideAPI", "TideJobs",
+                "TideAPI", "TideJobs", "TideServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "TrainingServiceTests",
             dependencies: [
-                "TideAPI", "TideJobs", "TideCore", "TideStore", "TideBroker", "TideTestSupport",
+                "TideAPI", "TideJobs", "TideServiceKit", "TideCore", "TideStore", "TideBroker", "TideTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -36,14 +36,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "0.0.0.0"
 
-    @Option(help: "MongoDB URI (default: TIDE_MONGO_URI, else mongodb://127.0.0.1:27017).")
-    var mongoURI: String?
+    @OptionGroup var store: StoreOptions
 
-    @Option(help: "MongoDB database.")
-    var database = "tide"
-
-    @Option(help: "RabbitMQ URI (default: TIDE_AMQP_URI, else amqp://guest:guest@127.0.0.1:5672/).")
-    var amqpURI: String?
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "Local backend: where worker records and logs live (default: TIDE_DATA_DIR/workers, else ./tide-data/workers).")
     var dataDir: String?
@@ -86,11 +81,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         var logger = Logger(label: "tide.scheduler.\(accelerator)")
         logger.logLevel = .info
         let root = environment["TIDE_DATA_DIR"] ?? FileManager.default.currentDirectoryPath + "/tide-data"
-        let mongo = mongoURI ?? environment["TIDE_MONGO_URI"] ?? "mongodb://127.0.0.1:27017"
-        let amqp = amqpURI ?? environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
-        let broker = try BrokerConfiguration(uri: amqp)
-
-        let store = try await MongoStore.connect(uri: mongo, database: database)
+        let broker = try BrokerConfiguration(uri: self.broker.uri)
+        let store = try await MongoStore.connect(uri: self.store.uri, database: self.store.database)
         try await store.ensureSchema()
         let rpc = try await RPCClient(configuration: broker, logger: logger, name: "tide-scheduler-rpc")
         let publisher = try await Publisher(configuration: broker, topology: .exchanges, logger: logger, name: "tide-scheduler-events")

@@ -22,8 +22,7 @@ struct ResourceAllocator: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "0.0.0.0"
 
-    @Option(help: "RabbitMQ URI (default: TIDE_AMQP_URI, else amqp://guest:guest@127.0.0.1:5672/).")
-    var amqpURI: String?
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "The RPC request queue.")
     var queue = BrokerNames.allocatorQueue
@@ -39,11 +38,10 @@ struct ResourceAllocator: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "tide.resource-allocator")
         logger.logLevel = .info
-        let uri = amqpURI ?? ProcessInfo.processInfo.environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
         let metrics = AllocatorMetrics()
         let readiness = Readiness()
         let rpc = AllocatorRPCService(
-            broker: try BrokerConfiguration(uri: uri), queue: queue, prefetch: prefetch,
+            broker: try BrokerConfiguration(uri: broker.uri), queue: queue, prefetch: prefetch,
             handler: AllocationHandler(metrics: metrics), readiness: readiness, logger: logger)
         let router = Router(context: BasicRequestContext.self)
         ProbeRoutes.add(

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TideAPI
 import TideBroker
 import TideJobs
+import TideServiceKit
 import TideStore
 
 /// `training-service`: the REST API. Parses its configuration, connects the store,
@@ -26,14 +27,9 @@ struct TrainingService: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "0.0.0.0"
 
-    @Option(help: "MongoDB URI (default: TIDE_MONGO_URI, else mongodb://127.0.0.1:27017).")
-    var mongoURI: String?
+    @OptionGroup var store: StoreOptions
 
-    @Option(help: "MongoDB database.")
-    var database = "tide"
-
-    @Option(help: "RabbitMQ URI (default: TIDE_AMQP_URI, else amqp://guest:guest@127.0.0.1:5672/).")
-    var amqpURI: String?
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "GPU type for an MPIJob whose workers name none.")
     var defaultAccelerator: String?
@@ -60,11 +56,9 @@ struct TrainingService: AsyncParsableCommand {
             logger.warning("no TIDE_API_PASSWORD_SHA256: every authenticated request will be refused")
         }
 
-        let mongo = mongoURI ?? environment["TIDE_MONGO_URI"] ?? "mongodb://127.0.0.1:27017"
-        let amqp = amqpURI ?? environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
-        let store = try await MongoStore.connect(uri: mongo, database: database)
+        let store = try await MongoStore.connect(uri: self.store.uri, database: self.store.database)
         try await store.ensureSchema()
-        let publisher = BrokerJobPublisher(configuration: try BrokerConfiguration(uri: amqp), logger: logger)
+        let publisher = BrokerJobPublisher(configuration: try BrokerConfiguration(uri: broker.uri), logger: logger)
 
         let api = TrainingAPI(store: store, publisher: publisher, configuration: settings, logger: logger)
         let app = api.application(host: host, port: port)
