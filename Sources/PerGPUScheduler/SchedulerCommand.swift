@@ -40,7 +40,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var broker: BrokerOptions
 
-    @Option(help: "Local backend: where worker records and logs live (default: TIDE_DATA_DIR/workers, else ./tide-data/workers).")
+    @Option(help: "Local backend: where worker records and logs live (default: TIDE_DATA_DIR/local, else ./tide-data/local).")
     var dataDir: String?
 
     @Option(help: "Where workers checkpoint, one directory per job (default: TIDE_DATA_DIR/checkpoints).")
@@ -86,7 +86,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await store.ensureSchema()
         let rpc = try await RPCClient(configuration: broker, logger: logger, name: "tide-scheduler-rpc")
         let publisher = try await Publisher(configuration: broker, topology: .exchanges, logger: logger, name: "tide-scheduler-events")
-        let workers = try makeBackend(directory: dataDir ?? root + "/workers", logger: logger)
+        let workers = try makeBackend(directory: dataDir ?? root + "/local", logger: logger)
 
         var settings = SchedulerSettings(accelerator: accelerator, policy: policy)
         settings.minResizeInterval = minResizeInterval

@@ -6,7 +6,7 @@ import TideCore
 import TideJobs
 import TideStore
 
-/// The training service's HTTP API (`/v1` of the spec, without logs),
+/// The training service's HTTP API (`/v1` of the spec),
 /// with `/healthz`, `/readyz`, `/metrics` and its background outbox republisher.
 public struct TrainingAPI: Sendable {
     public let configuration: APIConfiguration
@@ -82,6 +82,7 @@ public struct TrainingAPI: Sendable {
         let v1 = router.group("v1").add(middleware: AuthMiddleware(check: TokenCheck(digest: configuration.passwordSHA256)))
         JobRoutes(api: self).add(to: v1)
         NodeRoutes(api: self).add(to: v1)
+        LogRoutes(api: self).add(to: v1)
         return router
     }
 

@@ -34,6 +34,9 @@ struct TrainingService: AsyncParsableCommand {
     @Option(help: "GPU type for an MPIJob whose workers name none.")
     var defaultAccelerator: String?
 
+    @Option(help: "The local backend's data directory, where GET /v1/jobs/{name}/logs reads worker logs (default: TIDE_DATA_DIR/local).")
+    var logsDir: String?
+
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     var bodyLimit = 1 << 20
 
@@ -51,6 +54,7 @@ struct TrainingService: AsyncParsableCommand {
         settings.bodyLimit = bodyLimit
         settings.defaultAccelerator = defaultAccelerator
         settings.passwordSHA256 = try APIConfiguration.passwordDigest(environment: environment)
+        settings.logsDirectory = logsDir ?? environment["TIDE_DATA_DIR"].map { $0 + "/local" }
         settings.jobTokens = environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:))
         if settings.passwordSHA256 == nil {
             logger.warning("no TIDE_API_PASSWORD_SHA256: every authenticated request will be refused")

@@ -11,7 +11,7 @@ struct Cmd: AsyncParsableCommand {
             or ~/.config/tide/config.yaml (server: and token:).
             """,
         subcommands: [
-            CreateCommand.self, GetCommand.self, DescribeCommand.self, PatchCommand.self, DeleteCommand.self, LabelCommand.self,
+            CreateCommand.self, GetCommand.self, DescribeCommand.self, PatchCommand.self, DeleteCommand.self, LogsCommand.self, LabelCommand.self,
             AllocateCommand.self, SimulateCommand.self, CompletionCommand.self,
         ])
 }

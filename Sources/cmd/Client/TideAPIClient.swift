@@ -66,6 +66,22 @@ struct TideAPIClient: Sendable {
             "PUT", "/nodes/" + Self.pathComponent(name), body: try JSONCoding.encode(body), contentType: "application/json")
     }
 
+    /// `GET /v1/jobs/NAME/logs`: the worker's output as it comes (to the end of the log, or
+    /// with `follow` until the job finishes).
+    func logs(of name: String, worker: Int, follow: Bool) async throws -> AsyncThrowingStream<Data, any Error> {
+        var query = [("worker", String(worker))]
+        if follow { query.append(("follow", "true")) }
+        let request = HTTPRequest(
+            url: url("/jobs/\(Self.pathComponent(name))/logs", query: query), headers: headers(), timeout: nil)
+        let (head, chunks) = try await send { try await http.stream(request) }
+        if !(200..<300).contains(head.status) {
+            var body = Data()
+            for try await chunk in chunks { body.append(chunk) }
+            throw failure(status: head.status, body: body)
+        }
+        return chunks
+    }
+
     /// `GET /v1/jobs?watch=true`: each line of the stream as it comes.
     func watchJobs(accelerator: String?, statuses: [String], timeoutSeconds: Int?) async throws
         -> AsyncThrowingStream<JSONValue, any Error>
