@@ -18,14 +18,26 @@ public protocol ClusterBackend: Sendable {
     func stop(_ worker: WorkerID, grace: Duration) async throws
 
     /// Every worker's end, once each, for workers started or adopted by this
-    /// backend, including ends that happened while the scheduler was down and
-    /// were collected at `adopt`.
+    /// backend. Ends that happened while the scheduler was down come once, in
+    /// `adopt`'s `missedExits`, and not here as well.
     var exits: AsyncStream<WorkerExit> { get }
 
     /// The workers found running (and the exits found recorded) at start-up.
     /// Called once, before any `start`; live workers are adopted, their later
     /// exits reported through `exits`.
     func adopt() async throws -> Adoption
+
+    /// The scheduler has durably recorded this worker's exit (delivered by
+    /// `exits` or returned by `adopt`): the backend may drop it. Until then a
+    /// backend that keeps exits across restarts reports the exit again at the
+    /// next `adopt`, so an exit is never lost when the scheduler dies between
+    /// hearing of it and recording it. Does nothing for a worker still running.
+    func forget(_ worker: WorkerID) async throws
+}
+
+extension ClusterBackend {
+    /// Backends that never report an exit twice need no acknowledgement.
+    public func forget(_ worker: WorkerID) async throws {}
 }
 
 /// What `ClusterBackend.adopt` found.
