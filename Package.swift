@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "TideAPI", targets: ["TideAPI"]),
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
         .library(name: "TideBackend", targets: ["TideBackend"]),
+        // Started by the local backend for each worker; installed next to `scheduler`.
+        .executable(name: "tide-worker-shim", targets: ["tide-worker-shim"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
     ],
     dependencies: [
@@ -79,6 +81,8 @@ let package = Package(
         ),
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
         .target(name: "TideBackend"),
+        // In C: runs one worker in a session of its own and records its pid, start and exit.
+        .executableTarget(name: "tide-worker-shim"),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
         .target(
             name: "TideAllocatorService",
