@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "TideAPI", targets: ["TideAPI"]),
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
         .library(name: "TideBackend", targets: ["TideBackend"]),
+        .library(name: "TideLocalBackend", targets: ["TideLocalBackend"]),
         // Started by the local backend for each worker; installed next to `scheduler`.
         .executable(name: "tide-worker-shim", targets: ["tide-worker-shim"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
@@ -81,6 +82,13 @@ let package = Package(
         ),
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
         .target(name: "TideBackend"),
+        // posix_spawn with a clean signal mask, a new session and no inherited descriptors.
+        .target(name: "CLocalSpawn"),
+        // The local backend: workers as processes on this machine, each under tide-worker-shim.
+        .target(
+            name: "TideLocalBackend",
+            dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
+        ),
         // In C: runs one worker in a session of its own and records its pid, start and exit.
         .executableTarget(name: "tide-worker-shim"),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
