@@ -177,6 +177,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
+        // Real worker processes under the real shim (a dependency so `swift build --build-tests` builds it).
+        .testTarget(
+            name: "TideLocalBackendTests",
+            dependencies: [
+                "TideLocalBackend", "TideBackend", "TideTestSupport", "tide-worker-shim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "TrainingServiceTests",
             dependencies: [
