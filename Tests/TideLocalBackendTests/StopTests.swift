@@ -54,6 +54,18 @@ import Testing
         #expect(try await exits.exit(of: id).requested)
         try await eventually("the child gone") { isGone(child) }
     }
+
+    @Test func shimForwardsTermToTheWorker() async throws {
+        // Someone else's SIGTERM to the shim (a service manager stopping everything) reaches the worker.
+        let (fixture, backend, exits) = try Fixture.withBackend()
+        let id = WorkerID(job: "forward", run: 1, index: 0)
+        try await fixture.startReady(backend, fixture.launch(id, "trap 'echo got TERM; exit 7' TERM; echo ready; \(Script.idle)"))
+        kill(try #require(fixture.workerDirectory(id).started).shimPid, SIGTERM)
+        let exit = try await exits.exit(of: id)
+        #expect(exit.status == .exited(7))
+        #expect(!exit.requested)
+        #expect(fixture.log(id).contains("got TERM"))
+    }
 }
 
 /// No such process, or only its zombie.
