@@ -62,17 +62,19 @@ final class Fixture: Sendable {
     }
 }
 
-/// Shell fragments: every loop ends by itself within 10 s, so a failed test leaves nothing running.
+/// Shell fragments: every loop ends by itself within a minute, so a failed test leaves
+/// nothing running for long (and a whole-suite run, where a test may stall for half a
+/// minute, does not see them end before the test is done with them).
 enum Script {
     /// Waits for the file `go` in the working directory.
-    static let waitForGo = "i=0; while [ ! -e go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done"
-    /// Sleeps in short steps for up to 10 s.
-    static let idle = "i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done"
+    static let waitForGo = "i=0; while [ ! -e go ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done"
+    /// Sleeps in short steps for up to a minute.
+    static let idle = "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done"
 }
 
 /// Waits for `condition`, checking every 20 ms.
 func eventually(
-    within timeout: Duration = .seconds(10), _ what: String, _ condition: () -> Bool
+    within timeout: Duration = .seconds(30), _ what: String, _ condition: () -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
@@ -102,7 +104,7 @@ final class ExitLog: Sendable {
     }
 
     /// The first exit of `id`, waiting for it.
-    func exit(of id: WorkerID, within timeout: Duration = .seconds(10)) async throws -> WorkerExit {
+    func exit(of id: WorkerID, within timeout: Duration = .seconds(30)) async throws -> WorkerExit {
         try await eventually(within: timeout, "an exit of \(id)") { !all(of: id).isEmpty }
         return all(of: id)[0]
     }

@@ -14,9 +14,8 @@ import Testing
         let script = #"trap 'echo saved > "$TIDE_CHECKPOINT_DIR/checkpoint.tmp" && mv "$TIDE_CHECKPOINT_DIR/checkpoint.tmp" "$TIDE_CHECKPOINT_DIR/checkpoint"; exit 0' TERM; echo ready; "#
             + Script.idle
         try await fixture.startReady(backend, fixture.launch(id, script, environment: ["TIDE_CHECKPOINT_DIR": checkpoints.path]))
-        let began = ContinuousClock.now
-        try await backend.stop(id, grace: .seconds(5))
-        #expect(ContinuousClock.now - began < .seconds(3))
+        // A grace it never needs: its handler ends it (exit 0, not SIGKILL).
+        try await backend.stop(id, grace: .seconds(30))
         // In the stream by the time stop returned.
         let exit = try #require(exits.all(of: id).first)
         #expect(exit.status == .exited(0))
@@ -32,9 +31,7 @@ import Testing
         try await fixture.startReady(backend, fixture.launch(id, "trap '' TERM; echo ready; \(Script.idle)"))
         let began = ContinuousClock.now
         try await backend.stop(id, grace: .milliseconds(300))
-        let took = ContinuousClock.now - began
-        #expect(took >= .milliseconds(300))
-        #expect(took < .seconds(3))
+        #expect(ContinuousClock.now - began >= .milliseconds(300))
         let exit = try await exits.exit(of: id)
         #expect(exit.status == .signaled(9))
         #expect(exit.requested)
@@ -50,7 +47,7 @@ import Testing
         // A child that ignores TERM and would outlive its parent.
         try await fixture.startReady(backend, fixture.launch(id, "(trap '' TERM; \(Script.idle)) & echo ready $!; wait"))
         let child = try #require(Int32(fixture.log(id).dropFirst("ready ".count).trimmingCharacters(in: .whitespacesAndNewlines)))
-        try await backend.stop(id, grace: .seconds(2))
+        try await backend.stop(id, grace: .seconds(30))
         #expect(try await exits.exit(of: id).requested)
         try await eventually("the child gone") { isGone(child) }
     }
