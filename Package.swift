@@ -23,6 +23,9 @@ let package = Package(
         .library(name: "TideAPI", targets: ["TideAPI"]),
         .library(name: "TideHTTP", targets: ["TideHTTP"]),
         .library(name: "TideBackend", targets: ["TideBackend"]),
+        .library(name: "TideLocalBackend", targets: ["TideLocalBackend"]),
+        // Started by the local backend for each worker; installed next to `scheduler`.
+        .executable(name: "tide-worker-shim", targets: ["tide-worker-shim"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
     ],
@@ -89,6 +92,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // posix_spawn with a clean signal mask, a new session and no inherited descriptors.
+        .target(name: "CLocalSpawn"),
+        // The local backend: workers as processes on this machine, each under tide-worker-shim.
+        .target(
+            name: "TideLocalBackend",
+            dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
+        ),
+        // In C: runs one worker in a session of its own and records its pid, start and exit.
+        .executableTarget(name: "tide-worker-shim"),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
         .target(
             name: "TideAllocatorService",
@@ -144,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "PerGPUScheduler",
             dependencies: [
-                "TideScheduler", "TideBackend", "TideBroker", "TideJobs", "TideServiceKit", "TideStore",
+                "TideScheduler", "TideBackend", "TideLocalBackend", "TideBroker", "TideJobs", "TideServiceKit", "TideStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -198,7 +210,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideTestSupport", "TrainingService", "ResourceAllocator",
-                "PerGPUScheduler",
+                "PerGPUScheduler", "tide-worker-shim",
             ]),
         // Runs `resource-allocator` processes on the real broker.
         .testTarget(
@@ -208,6 +220,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
+        // Real worker processes under the real shim (a dependency so `swift build --build-tests` builds it).
+        .testTarget(
+            name: "TideLocalBackendTests",
+            dependencies: [
+                "TideLocalBackend", "TideBackend", "TideTestSupport", "tide-worker-shim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "TrainingServiceTests",
             dependencies: [

@@ -18,8 +18,8 @@ public protocol ClusterBackend: Sendable {
     func stop(_ worker: WorkerID, grace: Duration) async throws
 
     /// Every worker's end, once each, for workers started or adopted by this
-    /// backend, including ends that happened while the scheduler was down and
-    /// were collected at `adopt`.
+    /// backend. Ends that happened while the scheduler was down come once, in
+    /// `adopt`'s `missedExits`, and not here as well.
     var exits: AsyncStream<WorkerExit> { get }
 
     /// The workers found running (and the exits found recorded) at start-up.
