@@ -12,6 +12,9 @@ build:
 release:
 	$(SWIFT) build -c release --product cmd
 	$(SWIFT) build -c release --product training-service
+	$(SWIFT) build -c release --product resource-allocator
+	$(SWIFT) build -c release --product scheduler
+	$(SWIFT) build -c release --product tide-worker-shim
 
 # Installs what is missing (Debian packages, SecantusDB), then runs every test
 # against a private RabbitMQ node and SecantusDB server started for the run.

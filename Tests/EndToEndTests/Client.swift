@@ -75,6 +75,7 @@ func jobYAML(
           workers: {min: \(min), max: \(max)}
           priority: \(priority)
           maxRetries: \(maxRetries)
+          epochs: 3
           template:
             command: [\(words)]
         """
