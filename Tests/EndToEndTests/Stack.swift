@@ -16,60 +16,95 @@ final class Stack: Sendable {
     let accelerator: String
     let database: String
     let directory: URL
-    let api: String
     let store: MongoStore
-    let service: ChildProcess
-    let allocator: ChildProcess
-    private let schedulerProcess: Mutex<ChildProcess?>
+    private let processes: Mutex<(service: ChildProcess, allocator: ChildProcess, scheduler: ChildProcess?, api: String)>
+    private let schedulerArguments: [String]
 
     private init(
         accelerator: String, database: String, directory: URL, api: String, store: MongoStore, service: ChildProcess,
-        allocator: ChildProcess
+        allocator: ChildProcess, schedulerArguments: [String]
     ) {
         self.accelerator = accelerator
         self.database = database
         self.directory = directory
-        self.api = api
         self.store = store
-        self.service = service
-        self.allocator = allocator
-        schedulerProcess = Mutex(nil)
+        self.schedulerArguments = schedulerArguments
+        processes = Mutex((service, allocator, nil, api))
+    }
+
+    /// The training service's URL (it changes when the service restarts on a new port).
+    var api: String { processes.withLock { $0.api } }
+    var scheduler: ChildProcess? { processes.withLock { $0.scheduler } }
+
+    static func environment() -> [String: String] {
+        [
+            "PATH": "/usr/bin:/bin", "TIDE_API_PASSWORD_SHA256": TokenCheck.digestHex(of: token),
+            "TIDE_JOB_TOKEN_SECRET": jobSecret,
+        ]
+    }
+
+    static func startService(database: String, logs: URL) async throws -> (ChildProcess, String) {
+        let service = try ChildProcess(
+            [
+                try builtExecutable("training-service").path, "--port", "0", "--host", "127.0.0.1",
+                "--mongo-uri", try TestServers.mongoURI, "--database", database, "--amqp-uri", try TestServers.amqpURI,
+                "--logs-dir", logs.path,
+            ], environment: environment())
+        let port = try await service.waitForLog(#"listening on 127\.0\.0\.1:(\d+)"#)
+        return (service, "http://127.0.0.1:\(port)")
+    }
+
+    static func startAllocator() async throws -> ChildProcess {
+        let allocator = try ChildProcess(
+            [
+                try builtExecutable("resource-allocator").path, "--port", "0", "--host", "127.0.0.1",
+                "--amqp-uri", try TestServers.amqpURI,
+            ], environment: environment())
+        _ = try await allocator.waitForLog("serving allocation requests")
+        return allocator
+    }
+
+    /// Stops (SIGKILL when `killing`) and starts the training service; returns its new URL.
+    func restartService(killing: Bool) async throws -> String {
+        let old = processes.withLock { $0.service }
+        if killing { old.signal(SIGKILL) }
+        await old.stop()
+        let (service, api) = try await Self.startService(database: database, logs: directory.appendingPathComponent("workers"))
+        processes.withLock {
+            $0.service = service
+            $0.api = api
+        }
+        return api
+    }
+
+    func restartAllocator(killing: Bool) async throws {
+        let old = processes.withLock { $0.allocator }
+        if killing { old.signal(SIGKILL) }
+        await old.stop()
+        let allocator = try await Self.startAllocator()
+        processes.withLock { $0.allocator = allocator }
     }
 
     /// Starts the three services and offers `gpus` GPUs on one node.
-    static func start(gpus: Int = 4) async throws -> Stack {
+    static func start(gpus: Int = 4, schedulerArguments: [String] = []) async throws -> Stack {
         let accelerator = TestServers.uniqueName("e2e")
         let database = TestServers.uniqueName("e2e")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(accelerator)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: database)
         try await store.ensureSchema()
-        let environment = [
-            "PATH": "/usr/bin:/bin", "TIDE_API_PASSWORD_SHA256": TokenCheck.digestHex(of: token),
-            "TIDE_JOB_TOKEN_SECRET": jobSecret,
-        ]
-        let service = try ChildProcess(
-            [
-                try builtExecutable("training-service").path, "--port", "0", "--host", "127.0.0.1",
-                "--mongo-uri", try TestServers.mongoURI, "--database", database, "--amqp-uri", try TestServers.amqpURI,
-            ], environment: environment)
-        let port = try await service.waitForLog(#"listening on 127\.0\.0\.1:(\d+)"#)
-        let allocator = try ChildProcess(
-            [
-                try builtExecutable("resource-allocator").path, "--port", "0", "--host", "127.0.0.1",
-                "--amqp-uri", try TestServers.amqpURI,
-            ], environment: environment)
-        _ = try await allocator.waitForLog("serving allocation requests")
+        let (service, api) = try await startService(database: database, logs: directory.appendingPathComponent("workers"))
+        let allocator = try await startAllocator()
         let stack = Stack(
-            accelerator: accelerator, database: database, directory: directory, api: "http://127.0.0.1:\(port)",
-            store: store, service: service, allocator: allocator)
+            accelerator: accelerator, database: database, directory: directory, api: api, store: store,
+            service: service, allocator: allocator, schedulerArguments: schedulerArguments)
         try await stack.setNode("local-0", gpus: gpus)
         try await stack.startScheduler()
         return stack
     }
 
     /// Starts (or restarts) the scheduler; returns once it schedules.
-    func startScheduler(extra: [String] = []) async throws {
+    func startScheduler() async throws {
         let process = try ChildProcess(
             [
                 try builtExecutable("scheduler").path, "--accelerator", accelerator, "--port", "0", "--host", "127.0.0.1",
@@ -77,16 +112,20 @@ final class Stack: Sendable {
                 "--data-dir", directory.appendingPathComponent("workers").path,
                 "--checkpoint-dir", directory.appendingPathComponent("checkpoints").path, "--api-url", api,
                 "--stop-grace", "2", "--min-resize-interval", "0", "--tick-seconds", "1",
-            ] + extra,
+            ] + schedulerArguments,
             environment: ["PATH": "/usr/bin:/bin", "TIDE_JOB_TOKEN_SECRET": Self.jobSecret])
         _ = try await process.waitForLog("scheduling")
-        schedulerProcess.withLock { $0 = process }
+        processes.withLock { $0.scheduler = process }
     }
 
-    var scheduler: ChildProcess? { schedulerProcess.withLock { $0 } }
-
-    /// Offers a node's GPUs to this stack's GPU type.
-    func setNode(_ name: String, gpus: Int) async throws {
+    /// Offers a node's GPUs to this stack's GPU type; `announce` goes through the API (which wakes the scheduler).
+    func setNode(_ name: String, gpus: Int, announce: Bool = false) async throws {
+        if announce {
+            let (status, json) = try await Client(api: api).send(
+                "PUT", "/v1/nodes/\(name)", body: #"{"accelerator": "\#(accelerator)", "gpus": \#(gpus)}"#)
+            guard status == 200 || status == 201 else { throw Client.Failure(description: "PUT node answered \(status): \(json)") }
+            return
+        }
         let nodes = store.collection(StoreSchema.nodes, of: NodeRecord.self)
         try await nodes.upsert(
             ["name": .string(name)],
@@ -94,6 +133,7 @@ final class Stack: Sendable {
     }
 
     func stop() async {
+        let (service, allocator, scheduler, _) = processes.withLock { $0 }
         if let scheduler { await scheduler.stop() }
         await allocator.stop()
         await service.stop()
