@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "TideBackend", targets: ["TideBackend"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
+        .library(name: "TideMetrics", targets: ["TideMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -111,6 +112,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The metrics collector's pure part: progress histories, the speedup fit, estimates, metrics CSV files.
+        .target(name: "TideMetrics", dependencies: ["TideJobs"]),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
         .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
@@ -206,6 +209,13 @@ let package = Package(
             dependencies: [
                 "TideAllocatorService", "TideAllocation", "TideBroker", "TideHTTP", "TideTestSupport", "ResourceAllocator",
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The fit on synthetic samples, checked against the allocator's validation.
+        .testTarget(
+            name: "TideMetricsTests",
+            dependencies: [
+                "TideMetrics", "TideJobs", "TideAllocation",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         .testTarget(
