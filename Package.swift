@@ -154,7 +154,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "MetricsCollector"),
+        .executableTarget(
+            name: "MetricsCollector",
+            dependencies: [
+                "TideMetrics", "TideJobs", "TideBroker", "TideStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test helper, not a product: a consumer the broker tests SIGKILL before it acks.
         .executableTarget(
             name: "tide-broker-probe",
@@ -216,6 +223,13 @@ let package = Package(
             dependencies: [
                 "TideMetrics", "TideJobs", "TideAllocation",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        // Runs `metrics-collector` processes on the real broker and database.
+        .testTarget(
+            name: "MetricsCollectorTests",
+            dependencies: [
+                "MetricsCollector", "TideMetrics", "TideJobs", "TideBroker", "TideStore", "TideTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         .testTarget(
