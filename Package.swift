@@ -157,7 +157,7 @@ let package = Package(
         .executableTarget(
             name: "MetricsCollector",
             dependencies: [
-                "TideMetrics", "TideJobs", "TideBroker", "TideStore",
+                "TideMetrics", "TideJobs", "TideBroker", "TideServiceKit", "TideStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

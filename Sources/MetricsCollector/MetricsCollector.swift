@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TideBroker
+import TideServiceKit
 import TideStore
 
 /// `metrics-collector`: one run, every minute by cron or the local supervisor's
@@ -19,14 +20,9 @@ struct MetricsCollector: AsyncParsableCommand {
             each write the histories of the samples it saw.
             """)
 
-    @Option(help: "RabbitMQ URI (default: TIDE_AMQP_URI, else amqp://guest:guest@127.0.0.1:5672/).")
-    var amqpURI: String?
+    @OptionGroup var broker: BrokerOptions
 
-    @Option(help: "MongoDB URI (default: TIDE_MONGO_URI, else mongodb://127.0.0.1:27017).")
-    var mongoURI: String?
-
-    @Option(help: "MongoDB database.")
-    var database = "tide"
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "The progress queue.")
     var queue = BrokerNames.progressQueue
@@ -46,16 +42,13 @@ struct MetricsCollector: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         var logger = Logger(label: "tide.metrics-collector")
         logger.logLevel = .info
-        let mongo = mongoURI ?? environment["TIDE_MONGO_URI"] ?? "mongodb://127.0.0.1:27017"
-        let amqp = amqpURI ?? environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
-        let store = try await MongoStore.connect(uri: mongo, database: database)
+        let store = try await MongoStore.connect(uri: storeOptions.uri, database: storeOptions.database)
         do {
             try await store.ensureSchema()
             let run = CollectorRun(
-                store: CollectorStore(store: store), broker: try BrokerConfiguration(uri: amqp), queue: queue,
+                store: CollectorStore(store: store), broker: try BrokerConfiguration(uri: broker.uri), queue: queue,
                 batchLimit: batch, idle: .milliseconds(idleTimeoutMs),
                 metricsDirectory: vodaMetricsDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, logger: logger)
             let summary = try await run.run()
