@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra clean
+.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra fit-accuracy clean
 
 build:
 	$(SWIFT) build
@@ -55,6 +55,11 @@ bench-infra: deps
 bench-submit: deps
 	cd Benchmarks && $(SWIFT) build -c release --product submit-bench
 	bash scripts/with-servers.sh Benchmarks/.build/release/submit-bench
+
+# How close the metrics collector's speedup fit comes, on synthetic jobs and the Pollux curves.
+fit-accuracy:
+	$(SWIFT) build --build-tests
+	TIDE_TRACES=$(TRACES) $(SWIFT) test --skip-build --filter FitAccuracyReport
 
 bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)

@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "tide-worker-shim", targets: ["tide-worker-shim"]),
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
+        .library(name: "TideMetrics", targets: ["TideMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -123,6 +124,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The metrics collector's pure part: progress histories, the speedup fit, estimates, metrics CSV files.
+        .target(name: "TideMetrics", dependencies: ["TideJobs"]),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
         .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
 
@@ -163,7 +166,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "MetricsCollector"),
+        .executableTarget(
+            name: "MetricsCollector",
+            dependencies: [
+                "TideMetrics", "TideJobs", "TideBroker", "TideServiceKit", "TideStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Test helper, not a product: a consumer the broker tests SIGKILL before it acks.
         .executableTarget(
             name: "tide-broker-probe",
@@ -217,6 +227,20 @@ let package = Package(
             name: "ResourceAllocatorTests",
             dependencies: [
                 "TideAllocatorService", "TideAllocation", "TideBroker", "TideHTTP", "TideTestSupport", "ResourceAllocator",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The fit on synthetic samples, checked against the allocator's validation.
+        .testTarget(
+            name: "TideMetricsTests",
+            dependencies: [
+                "TideMetrics", "TideJobs", "TideAllocation",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        // Runs `metrics-collector` processes on the real broker and database.
+        .testTarget(
+            name: "MetricsCollectorTests",
+            dependencies: [
+                "MetricsCollector", "TideMetrics", "TideJobs", "TideBroker", "TideStore", "TideTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
