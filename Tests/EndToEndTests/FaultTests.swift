@@ -24,28 +24,28 @@ import Testing
     }
 
     @Test func aKilledSchedulerIsBackInChargeAndLosesNothing() async throws {
-        let stack = try await Stack.start(gpus: 4)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let names = try await Self.submitTwenty(stack, client)
-        try await Task.sleep(for: .seconds(2))
-        stack.scheduler?.signal(SIGKILL)
-        _ = await stack.scheduler?.stop(timeout: .seconds(5))
-        let killed = ContinuousClock.now
-        try await stack.startScheduler()
-        #expect(ContinuousClock.now - killed < .seconds(5), "the new scheduler took \(ContinuousClock.now - killed) to take over")
-        try await Self.expectAllComplete(names, client, stack)
+        try await Stack.with(gpus: 4) { stack in
+            let client = Client(api: stack.api)
+            let names = try await Self.submitTwenty(stack, client)
+            try await Task.sleep(for: .seconds(2))
+            stack.scheduler?.signal(SIGKILL)
+            _ = await stack.scheduler?.stop(timeout: .seconds(5))
+            let killed = ContinuousClock.now
+            try await stack.startScheduler()
+            #expect(ContinuousClock.now - killed < .seconds(5), "the new scheduler took \(ContinuousClock.now - killed) to take over")
+            try await Self.expectAllComplete(names, client, stack)
+        }
     }
 
     @Test func theAllocatorAndTheServiceKilledMidway() async throws {
-        let stack = try await Stack.start(gpus: 4)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let names = try await Self.submitTwenty(stack, client)
-        try await Task.sleep(for: .seconds(1))
-        try await stack.restartAllocator(killing: true)
-        try await Task.sleep(for: .seconds(1))
-        let restarted = try await stack.restartService(killing: true)
-        try await Self.expectAllComplete(names, Client(api: restarted), stack)
+        try await Stack.with(gpus: 4) { stack in
+            let client = Client(api: stack.api)
+            let names = try await Self.submitTwenty(stack, client)
+            try await Task.sleep(for: .seconds(1))
+            try await stack.restartAllocator(killing: true)
+            try await Task.sleep(for: .seconds(1))
+            let restarted = try await stack.restartService(killing: true)
+            try await Self.expectAllComplete(names, Client(api: restarted), stack)
+        }
     }
 }

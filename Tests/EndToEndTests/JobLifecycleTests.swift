@@ -5,68 +5,68 @@ import Testing
 /// Jobs run on the real stack: broker, database, services and worker processes.
 @Suite(.serialized) struct JobLifecycleTests {
     @Test func jobsRunToCompletion() async throws {
-        let stack = try await Stack.start(gpus: 4)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let marker = stack.directory.appendingPathComponent("ran").path
-        var names: [String] = []
-        for index in 0..<3 {
-            names.append(try await client.create(jobYAML(
-                "short-\(index)", accelerator: stack.accelerator,
-                command: ["/bin/sh", "-c", "echo $TIDE_JOB $TIDE_WORKER_INDEX/$TIDE_NUM_WORKERS gpus=$CUDA_VISIBLE_DEVICES >> \(marker); sleep 0.3"],
-                min: 1, max: 2)))
+        try await Stack.with(gpus: 4) { stack in
+            let client = Client(api: stack.api)
+            let marker = stack.directory.appendingPathComponent("ran").path
+            var names: [String] = []
+            for index in 0..<3 {
+                names.append(try await client.create(jobYAML(
+                    "short-\(index)", accelerator: stack.accelerator,
+                    command: ["/bin/sh", "-c", "echo $TIDE_JOB $TIDE_WORKER_INDEX/$TIDE_NUM_WORKERS gpus=$CUDA_VISIBLE_DEVICES >> \(marker); sleep 0.3"],
+                    min: 1, max: 2)))
+            }
+            for name in names {
+                #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+                let events = try await client.events(name)
+                #expect(events.contains("Started") && events.last == "Completed", "\(name): \(events)")
+            }
+            let lines = try String(contentsOfFile: marker, encoding: .utf8).split(separator: "\n")
+            for name in names { #expect(lines.contains { $0.hasPrefix(name + " 0/") }, "\(lines)") }
+            #expect(lines.allSatisfy { $0.contains("gpus=") && !$0.hasSuffix("gpus=") })
         }
-        for name in names {
-            #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
-            let events = try await client.events(name)
-            #expect(events.contains("Started") && events.last == "Completed", "\(name): \(events)")
-        }
-        let lines = try String(contentsOfFile: marker, encoding: .utf8).split(separator: "\n")
-        for name in names { #expect(lines.contains { $0.hasPrefix(name + " 0/") }, "\(lines)") }
-        #expect(lines.allSatisfy { $0.contains("gpus=") && !$0.hasSuffix("gpus=") })
     }
 
     @Test func aFailingWorkerIsRetriedThenTheJobCompletes() async throws {
-        let stack = try await Stack.start(gpus: 2)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let flag = stack.directory.appendingPathComponent("failed-once").path
-        let name = try await client.create(jobYAML(
-            "flaky", accelerator: stack.accelerator,
-            command: ["/bin/sh", "-c", "if [ -f \(flag) ]; then exit 0; fi; touch \(flag); exit 3"], maxRetries: 2))
-        #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
-        let events = try await client.events(name)
-        #expect(events.contains("Retrying"), "\(events)")
+        try await Stack.with(gpus: 2) { stack in
+            let client = Client(api: stack.api)
+            let flag = stack.directory.appendingPathComponent("failed-once").path
+            let name = try await client.create(jobYAML(
+                "flaky", accelerator: stack.accelerator,
+                command: ["/bin/sh", "-c", "if [ -f \(flag) ]; then exit 0; fi; touch \(flag); exit 3"], maxRetries: 2))
+            #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+            let events = try await client.events(name)
+            #expect(events.contains("Retrying"), "\(events)")
+        }
     }
 
     @Test func aCommandThatDoesNotExistFailsWithItsName() async throws {
-        let stack = try await Stack.start(gpus: 1)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let name = try await client.create(jobYAML("missing", accelerator: stack.accelerator, command: ["/no/such/trainer"]))
-        #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Failed")
-        let message = try await client.status(name)["message"] as? String ?? ""
-        #expect(message.contains("/no/such/trainer"), "\(message)")
+        try await Stack.with(gpus: 1) { stack in
+            let client = Client(api: stack.api)
+            let name = try await client.create(jobYAML("missing", accelerator: stack.accelerator, command: ["/no/such/trainer"]))
+            #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Failed")
+            let message = try await client.status(name)["message"] as? String ?? ""
+            #expect(message.contains("/no/such/trainer"), "\(message)")
+        }
     }
 
     @Test func deletingARunningJobStopsItsWorkers() async throws {
-        let stack = try await Stack.start(gpus: 1)
-        defer { Task { await stack.stop() } }
-        let client = Client(api: stack.api)
-        let pidFile = stack.directory.appendingPathComponent("pid").path
-        let name = try await client.create(jobYAML(
-            "long", accelerator: stack.accelerator, command: ["/bin/sh", "-c", "echo $$ > \(pidFile); exec sleep 300"]))
-        _ = try await client.waitFor(name) { $0 == "Running" }
-        var pid: Int32 = 0
-        for _ in 0..<100 where pid == 0 {
-            pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-            try await Task.sleep(for: .milliseconds(50))
+        try await Stack.with(gpus: 1) { stack in
+            let client = Client(api: stack.api)
+            let pidFile = stack.directory.appendingPathComponent("pid").path
+            let name = try await client.create(jobYAML(
+                "long", accelerator: stack.accelerator, command: ["/bin/sh", "-c", "echo $$ > \(pidFile); exec sleep 300"]))
+            _ = try await client.waitFor(name) { $0 == "Running" }
+            var pid: Int32 = 0
+            for _ in 0..<100 where pid == 0 {
+                pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(pid > 0 && kill(pid, 0) == 0)
+            #expect(try await client.send("DELETE", "/v1/jobs/\(name)").status == 200)
+            #expect(try await client.state(name) == "Canceled")
+            let deadline = ContinuousClock.now + .seconds(15)
+            while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(kill(pid, 0) != 0, "the worker outlived its job")
         }
-        #expect(pid > 0 && kill(pid, 0) == 0)
-        #expect(try await client.send("DELETE", "/v1/jobs/\(name)").status == 200)
-        #expect(try await client.state(name) == "Canceled")
-        let deadline = ContinuousClock.now + .seconds(15)
-        while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(kill(pid, 0) != 0, "the worker outlived its job")
     }
 }

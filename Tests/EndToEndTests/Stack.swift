@@ -103,6 +103,20 @@ final class Stack: Sendable {
         return stack
     }
 
+    /// Runs `body` on a new stack and stops it afterwards, whatever `body` did.
+    static func with(
+        gpus: Int = 4, schedulerArguments: [String] = [], _ body: (Stack) async throws -> Void
+    ) async throws {
+        let stack = try await start(gpus: gpus, schedulerArguments: schedulerArguments)
+        do {
+            try await body(stack)
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        await stack.stop()
+    }
+
     /// Starts (or restarts) the scheduler; returns once it schedules.
     func startScheduler() async throws {
         let process = try ChildProcess(
@@ -138,6 +152,9 @@ final class Stack: Sendable {
         await allocator.stop()
         await service.stop()
         // Workers outlive a scheduler by design; a test's workers end with the test.
+        // TERM first: each shim passes it on to its worker's process group; KILL what is left.
+        _ = try? Spawn.run(["/usr/bin/pkill", "-TERM", "-f", directory.path])
+        try? await Task.sleep(for: .milliseconds(500))
         _ = try? Spawn.run(["/usr/bin/pkill", "-KILL", "-f", directory.path])
         try? await store.dropDatabase()
         await store.close()
