@@ -45,6 +45,17 @@ struct Client: Sendable {
         return (json["items"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
     }
 
+    /// The job's history once it holds `type` (the history entry is written just after the status), up to 5 s.
+    func events(_ name: String, including type: String) async throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var events = try await self.events(name)
+        while !events.contains(type) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            events = try await self.events(name)
+        }
+        return events
+    }
+
     /// Waits until `check` holds for the job's state, up to `timeout`.
     func waitFor(
         _ name: String, timeout: Duration = .seconds(60), _ check: @escaping (String) -> Bool

@@ -15,7 +15,7 @@ import Testing
                 priority: 5))
             _ = try await client.waitFor(high, timeout: .seconds(20)) { $0 == "Running" }
             #expect(try await client.state(low) == "Waiting")
-            #expect(try await client.events(low).contains("Preempted"))
+            #expect(try await client.events(low, including: "Preempted").contains("Preempted"))
             #expect(RunHistory(directory: stack.directory).overlappingRuns.isEmpty)
         }
     }

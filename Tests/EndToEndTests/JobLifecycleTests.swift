@@ -17,7 +17,7 @@ import Testing
             }
             for name in names {
                 #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
-                let events = try await client.events(name)
+                let events = try await client.events(name, including: "Completed")
                 #expect(events.contains("Started") && events.last == "Completed", "\(name): \(events)")
             }
             let lines = try String(contentsOfFile: marker, encoding: .utf8).split(separator: "\n")
@@ -34,7 +34,7 @@ import Testing
                 "flaky", accelerator: stack.accelerator,
                 command: ["/bin/sh", "-c", "if [ -f \(flag) ]; then exit 0; fi; touch \(flag); exit 3"], maxRetries: 2))
             #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
-            let events = try await client.events(name)
+            let events = try await client.events(name, including: "Retrying")
             #expect(events.contains("Retrying"), "\(events)")
         }
     }
