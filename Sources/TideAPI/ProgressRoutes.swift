@@ -26,7 +26,7 @@ struct ProgressRoutes: Sendable {
             guard let tokens = api.configuration.jobTokens else {
                 throw APIError(.unauthorized, "progress reports are refused: the service has no TIDE_JOB_TOKEN_SECRET")
             }
-            guard let token = Self.bearer(request), tokens.verify(token, job: name) else {
+            guard let token = TokenCheck.token(in: request.headers), tokens.verify(token, job: name) else {
                 throw APIError(.unauthorized, "progress needs the job's own token (TIDE_JOB_TOKEN) as a Bearer token")
             }
             let body = try await JobRoutes.body(of: request, limit: 64 * 1024)
@@ -59,11 +59,6 @@ struct ProgressRoutes: Sendable {
             }
             return Response(status: .accepted)
         }
-    }
-
-    static func bearer(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
-        return String(value.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 
     static func check(_ report: Report) throws {

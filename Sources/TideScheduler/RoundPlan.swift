@@ -71,7 +71,7 @@ public struct RoundPlan: Sendable, Equatable {
 
     /// The workers to remove so that the rest hold exactly `placement`, or nil if no subset does.
     private static func shrinking(_ current: [WorkerSlot], to placement: [NodeGPUs]) -> [Int]? {
-        var wanted = placement.reduce(into: [String: Set<Int>]()) { $0[$1.node, default: []].formUnion($1.gpus) }
+        var wanted = WorkerSlots.gpusByNode(placement)
         var removed: [Int] = []
         for slot in current {
             if let onNode = wanted[slot.node], Set(slot.gpus).isSubset(of: onNode) {

@@ -68,14 +68,9 @@ public actor Scheduler {
         }
         // Workers alive from a run the records no longer name (the intent of a
         // newer run was written, then the scheduler died): stop them.
-        for worker in adoption.running {
-            let id = worker.launch.id
-            guard let job = jobs[id.job], id.run == job.record.run, job.record.workers.contains(where: { $0.index == id.index })
-            else {
-                logger.warning("stopping a worker no record names", metadata: ["worker": "\(id)"])
-                try await backend.stop(id, grace: settings.stopGrace)
-                continue
-            }
+        for id in adoption.running.map(\.launch.id) where !isCurrent(id) {
+            logger.warning("stopping a worker no record names", metadata: ["worker": "\(id)"])
+            try await backend.stop(id, grace: settings.stopGrace)
         }
         let exited = Set(adoption.missedExits.map(\.id))
         for exit in adoption.missedExits.sorted(by: { $0.endedAt < $1.endedAt }) {
@@ -96,6 +91,12 @@ public actor Scheduler {
             }
         }
         requestRound(.zero)
+    }
+
+    /// Whether `id` is a worker of its job's current run.
+    private func isCurrent(_ id: WorkerID) -> Bool {
+        guard let job = jobs[id.job] else { return false }
+        return id.run == job.record.run && job.record.workers.contains { $0.index == id.index }
     }
 
     // MARK: Rounds
@@ -261,14 +262,9 @@ public actor Scheduler {
             try await group.waitForAll()
         }
         guard var current = jobs[name], current.record.run == run else { return }
-        let now = clock()
-        // Time up to now at the old width, then the run goes on narrower.
-        current.record.attainedGpuSeconds = current.record.attained(at: now, gpusPerWorker: current.spec.gpusPerWorker)
-        current.record.runningSeconds = current.record.running(at: now)
-        current.record.runStartTime = now
-        current.record.workers.removeAll { removing.contains($0.index) }
-        current.record.lastResizeTime = now
-        current.record.resizes += 1
+        current.record.resizeLive(
+            to: current.record.workers.filter { !removing.contains($0.index) }, at: clock(),
+            gpusPerWorker: current.spec.gpusPerWorker)
         jobs[name] = current
         try await storage.save(current.record, job: name)
         try await setStatus(name, state: .running, workers: current.record.workers.count, message: "")
@@ -277,13 +273,7 @@ public actor Scheduler {
 
     private func grow(_ name: String, adding: [WorkerSlot]) async throws {
         guard var job = jobs[name], job.hasWorkers else { return }
-        let now = clock()
-        job.record.attainedGpuSeconds = job.record.attained(at: now, gpusPerWorker: job.spec.gpusPerWorker)
-        job.record.runningSeconds = job.record.running(at: now)
-        job.record.runStartTime = now
-        job.record.workers += adding
-        job.record.lastResizeTime = now
-        job.record.resizes += 1
+        job.record.resizeLive(to: job.record.workers + adding, at: clock(), gpusPerWorker: job.spec.gpusPerWorker)
         let count = job.record.workers.count
         let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
         jobs[name] = job

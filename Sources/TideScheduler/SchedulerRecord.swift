@@ -61,6 +61,16 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
         runStartTime = nil
     }
 
+    /// A live resize at `now`: the run goes on with `workers`; the time so far is counted at the old width.
+    public mutating func resizeLive(to workers: [WorkerSlot], at now: Double, gpusPerWorker: Int) {
+        attainedGpuSeconds = attained(at: now, gpusPerWorker: gpusPerWorker)
+        runningSeconds = running(at: now)
+        runStartTime = now
+        self.workers = workers
+        lastResizeTime = now
+        resizes += 1
+    }
+
     /// A new run begins at `now` with `workers`: the next run number, and a resize unless it is the first start.
     public mutating func beginRun(_ workers: [WorkerSlot], at now: Double) {
         run += 1

@@ -29,19 +29,21 @@ public enum WorkerSlots {
         return order.map { NodeGPUs(node: $0, gpus: gpus[$0]!.sorted()) }
     }
 
+    /// The placement's GPUs by node.
+    static func gpusByNode(_ placement: [NodeGPUs]) -> [String: Set<Int>] {
+        placement.reduce(into: [:]) { $0[$1.node, default: []].formUnion($1.gpus) }
+    }
+
     /// Whether two placements hold the same GPUs, whatever their order.
     public static func same(_ a: [NodeGPUs], _ b: [NodeGPUs]) -> Bool {
-        func normal(_ placement: [NodeGPUs]) -> [String: [Int]] {
-            placement.reduce(into: [:]) { $0[$1.node, default: []].append(contentsOf: $1.gpus) }.mapValues { $0.sorted() }
-        }
-        return normal(a) == normal(b)
+        gpusByNode(a) == gpusByNode(b)
     }
 
     /// Slots for a live-resized job growing into `placement`: the current
     /// slots kept, new ones cut from the GPUs they do not hold, numbered on.
     /// Nil when `placement` does not contain every current slot.
     public static func grown(_ current: [WorkerSlot], into placement: [NodeGPUs], gpusPerWorker: Int) -> [WorkerSlot]? {
-        var free = placement.reduce(into: [String: Set<Int>]()) { $0[$1.node, default: []].formUnion($1.gpus) }
+        var free = gpusByNode(placement)
         for slot in current {
             guard let onNode = free[slot.node], Set(slot.gpus).isSubset(of: onNode) else { return nil }
             free[slot.node] = onNode.subtracting(slot.gpus)
