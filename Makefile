@@ -14,6 +14,7 @@ release:
 	$(SWIFT) build -c release --product training-service
 	$(SWIFT) build -c release --product resource-allocator
 	$(SWIFT) build -c release --product scheduler
+	$(SWIFT) build -c release --product metrics-collector
 	$(SWIFT) build -c release --product tide-worker-shim
 
 # Installs what is missing (Debian packages, SecantusDB), then runs every test

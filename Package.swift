@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
         .library(name: "TideMetrics", targets: ["TideMetrics"]),
+        .library(name: "TideStack", targets: ["TideStack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -100,6 +101,16 @@ let package = Package(
             name: "TideLocalBackend",
             dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
         ),
+        // The local stack of `cmd up`: its parts, their supervisor, its status.
+        .target(
+            name: "TideStack",
+            dependencies: [
+                "TideLocalBackend", "TideHTTP", "CLocalSpawn",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // In C: runs one worker in a session of its own and records its pid, start and exit.
         .executableTarget(name: "tide-worker-shim"),
         // The allocator service: the allocation library behind the RPC queue, its metrics and probes.
@@ -132,8 +143,10 @@ let package = Package(
         .executableTarget(
             name: "cmd",
             dependencies: [
-                "TideAllocation", "TideSimulation", "TideCore", "TideHTTP",
+                "TideAllocation", "TideSimulation", "TideCore", "TideHTTP", "TideStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -219,9 +232,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideTestSupport", "TrainingService", "ResourceAllocator",
-                "PerGPUScheduler", "tide-worker-shim",
+                "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideStack", "TideTestSupport", "TrainingService",
+                "ResourceAllocator", "PerGPUScheduler", "MetricsCollector", "cmd", "tide-worker-shim",
             ]),
+        // The local stack's pure parts: what each part runs, the restart backoff.
+        .testTarget(name: "TideStackTests", dependencies: ["TideStack"]),
         // Runs `resource-allocator` processes on the real broker.
         .testTarget(
             name: "ResourceAllocatorTests",

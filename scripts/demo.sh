@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: Tide's local stack running a few elastic jobs to completion.
 #   1. the allocation core: the nine policies side by side on a bundled trace;
-#   2. a private RabbitMQ node and SecantusDB server, the training service,
-#      the allocator and one scheduler with the local backend (worker
-#      processes on this machine), on free ports;
+#   2. `cmd up`: the supervised local stack (a private RabbitMQ node and
+#      SecantusDB server, the training service, the allocator, one scheduler
+#      with the local backend, the metrics collector) on free ports;
 #   3. a 4-GPU node labelled, the jobs of examples/jobs submitted; workers
 #      grow and shrink as others arrive and finish; each job's completion
 #      time and resizes printed; everything stopped at the end.
@@ -21,49 +21,20 @@ step "The allocation core: nine policies on traces/synthetic-100.jsonl (100 jobs
 echo "JCT distribution of each policy: demo-jct.svg"
 
 work=$(mktemp -d /tmp/tide-demo.XXXXXX)
-pids=()
+# A stack of its own: its data, ports and tokens stay out of the user's ~/.local/share/tide.
+export TIDE_DATA_DIR="$work/stack"
+unset TIDE_SERVER TIDE_TOKEN TIDE_AMQP_URI TIDE_MONGO_URI
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  # Workers outlive their scheduler by design; the demo's end with it.
-  pkill -TERM -f "$work/data" 2>/dev/null || true
-  bash "$here/rabbitmq.sh" stop "$work/rabbitmq" >/dev/null 2>&1 || true
-  bash "$here/secantusdb.sh" stop "$work/secantusdb" >/dev/null 2>&1 || true
+  "$bin/cmd" down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-step "Starting a private RabbitMQ node and SecantusDB server"
-bash "$here/secantusdb.sh" start "$work/secantusdb" >"$work/mongo-uri" &
-mongo=$!
-amqp_uri=$(bash "$here/rabbitmq.sh" start "$work/rabbitmq")
-wait "$mongo"
-mongo_uri=$(cat "$work/mongo-uri")
-echo "RabbitMQ:  $amqp_uri"
-echo "SecantusDB: $mongo_uri"
-
-step "Starting the training service, the allocator and the local-gpu scheduler"
-token=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
-digest=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
-export TIDE_JOB_TOKEN_SECRET=$(head -c 18 /dev/urandom | base64)
-export TIDE_MONGO_URI=$mongo_uri TIDE_AMQP_URI=$amqp_uri
-TIDE_API_PASSWORD_SHA256=$digest "$bin/training-service" --host 127.0.0.1 --port 0 \
-  --default-accelerator local-gpu >"$work/service.log" 2>&1 &
-pids+=($!)
-port=$(bash "$here/wait-listening.sh" "$work/service.log" "${pids[-1]}")
-export TIDE_SERVER="http://127.0.0.1:$port" TIDE_TOKEN="$token"
-"$bin/resource-allocator" --host 127.0.0.1 --port 0 >"$work/allocator.log" 2>&1 &
-pids+=($!)
-mkdir -p "$work/data"
-"$bin/scheduler" --accelerator local-gpu --host 127.0.0.1 --port 0 --data-dir "$work/data/workers" \
-  --checkpoint-dir "$work/data/checkpoints" --api-url "$TIDE_SERVER" --min-resize-interval 20 \
-  --tick-seconds 2 --stop-grace 5 >"$work/scheduler.log" 2>&1 &
-pids+=($!)
-bash "$here/wait-listening.sh" "$work/scheduler.log" "${pids[-1]}" >/dev/null
-echo "training-service: $TIDE_SERVER (token in TIDE_TOKEN); logs in $work"
-
-step "cmd label node local-0 tide/accelerator=local-gpu --gpus 4"
-"$bin/cmd" label node local-0 tide/accelerator=local-gpu --gpus 4
+step "cmd up --gpus 4 --accelerator local-gpu (RabbitMQ, SecantusDB, the services and the collector, supervised)"
+# Ports 0: any free ones, so the demo never meets another Tide on this machine.
+"$bin/cmd" up --gpus 4 --accelerator local-gpu --api-port 0 --scheduler-port 0 --allocator-port 0 \
+  --collector-interval 5 --min-resize-interval 20
+"$bin/cmd" status
 
 step "cmd create -f examples/jobs"
 "$bin/cmd" create -f examples/jobs
@@ -102,4 +73,5 @@ print(f"{job['metadata']['name']:<40} {status['state']:<10} completion time {jct
 PY
 done
 
-step "Stopping the services, RabbitMQ and SecantusDB"
+step "cmd down"
+"$bin/cmd" down

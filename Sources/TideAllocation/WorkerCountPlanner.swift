@@ -183,11 +183,15 @@ struct WorkerCountPlanner {
 
     private mutating func admit(_ index: Int) {
         let job = problem.jobs[index]
-        let width = min(rules.admissionWidth(index), problem.workerCaps[index])
         let size = job.gpusPerWorker
+        guard size <= problem.largestNode else { return }
+        var width = min(rules.admissionWidth(index), problem.workerCaps[index])
+        // An elastic job wider than the cluster starts at what the cluster
+        // holds, not never; a rigid one runs at its width or waits.
+        if !rigid { width = min(width, wholeWorkers(size)) }
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
-        guard job.minWorkers <= width, width <= wholeWorkers(size), size <= problem.largestNode else { return }
+        guard job.minWorkers <= width, width <= wholeWorkers(size) else { return }
         if !tryAdmit(index, width: width) && rules.reserveForWaiting {
             waitingNeed += width * size
         }

@@ -72,18 +72,18 @@ public actor Scheduler {
             logger.warning("stopping a worker no record names", metadata: ["worker": "\(id)"])
             try await backend.stop(id, grace: settings.stopGrace)
         }
-        let exited = Set(adoption.missedExits.map(\.id))
         for exit in adoption.missedExits.sorted(by: { $0.endedAt < $1.endedAt }) {
             try await handle(exit)
             try await backend.forget(exit.id)
         }
-        // Workers the record names that are neither alive nor exited never started
-        // (the scheduler died between intent and start): start the run over.
+        // Workers the record names that are not alive and did not finish never
+        // started (the scheduler died between intent and start) or were stopped
+        // while no scheduler ran (`cmd down`): start the run over.
         for name in jobs.keys.sorted() {
             guard let job = jobs[name], job.hasWorkers else { continue }
             let lost = job.record.workers.filter { slot in
                 let id = WorkerID(job: name, run: job.record.run, index: slot.index)
-                return !alive.contains(id) && !exited.contains(id) && !job.record.finishedWorkers.contains(slot.index)
+                return !alive.contains(id) && !job.record.finishedWorkers.contains(slot.index)
             }
             if !lost.isEmpty {
                 logger.warning("run lost workers while the scheduler was down; restarting it", metadata: ["job": "\(name)"])

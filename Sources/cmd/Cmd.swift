@@ -12,6 +12,7 @@ struct Cmd: AsyncParsableCommand {
             """,
         subcommands: [
             CreateCommand.self, GetCommand.self, DescribeCommand.self, PatchCommand.self, DeleteCommand.self, LogsCommand.self, LabelCommand.self,
+            UpCommand.self, DownCommand.self, StatusCommand.self, SuperviseCommand.self,
             AllocateCommand.self, SimulateCommand.self, CompletionCommand.self,
         ])
 }

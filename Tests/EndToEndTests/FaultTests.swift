@@ -48,4 +48,34 @@ import Testing
             try await Self.expectAllComplete(names, Client(api: restarted), stack)
         }
     }
+
+    /// On a broker and a database of the test's own: RabbitMQ is SIGKILLed and
+    /// started again, then SecantusDB, then a collector run is SIGKILLed, all
+    /// while the twenty jobs run.
+    @Test func theBrokerTheDatabaseAndTheCollectorDieMidway() async throws {
+        let broker = ServerProcess(.rabbitmq)
+        let database = ServerProcess(.secantusdb)
+        defer {
+            broker.remove()
+            database.remove()
+        }
+        let servers = Stack.Servers(amqp: try broker.start(), mongo: try database.start())
+        try await Stack.with(gpus: 4, servers: servers) { stack in
+            let client = Client(api: stack.api)
+            let names = try await Self.submitTwenty(stack, client)
+            try await Task.sleep(for: .seconds(1))
+            try broker.kill()
+            try broker.start()
+            try await Task.sleep(for: .seconds(1))
+            try database.kill()
+            try database.start()
+            let collector = try stack.startCollector()
+            try await Task.sleep(for: .milliseconds(300))
+            collector.signal(SIGKILL)
+            _ = await collector.stop()
+            try await Self.expectAllComplete(names, client, stack)
+            let again = try stack.startCollector()
+            #expect(await again.waitForExit(timeout: .seconds(60)) == 0, "a collector run after the killed one failed")
+        }
+    }
 }

@@ -15,15 +15,26 @@ final class Stack: Sendable {
 
     let accelerator: String
     let database: String
+    /// The broker and database this stack uses: the shared ones, or a test's own.
+    let servers: Servers
     let directory: URL
     let store: MongoStore
     private let processes: Mutex<(service: ChildProcess, allocator: ChildProcess, scheduler: ChildProcess?, api: String)>
     private let schedulerArguments: [String]
 
+    /// A broker's and a database's URIs.
+    struct Servers: Sendable {
+        var amqp: String
+        var mongo: String
+
+        static var shared: Servers { get throws { Servers(amqp: try TestServers.amqpURI, mongo: try TestServers.mongoURI) } }
+    }
+
     private init(
         accelerator: String, database: String, directory: URL, api: String, store: MongoStore, service: ChildProcess,
-        allocator: ChildProcess, schedulerArguments: [String]
+        allocator: ChildProcess, schedulerArguments: [String], servers: Servers
     ) {
+        self.servers = servers
         self.accelerator = accelerator
         self.database = database
         self.directory = directory
@@ -43,22 +54,22 @@ final class Stack: Sendable {
         ]
     }
 
-    static func startService(database: String, logs: URL) async throws -> (ChildProcess, String) {
+    static func startService(database: String, logs: URL, servers: Servers) async throws -> (ChildProcess, String) {
         let service = try ChildProcess(
             [
                 try builtExecutable("training-service").path, "--port", "0", "--host", "127.0.0.1",
-                "--mongo-uri", try TestServers.mongoURI, "--database", database, "--amqp-uri", try TestServers.amqpURI,
+                "--mongo-uri", servers.mongo, "--database", database, "--amqp-uri", servers.amqp,
                 "--logs-dir", logs.path,
             ], environment: environment())
         let port = try await service.waitForLog(#"listening on 127\.0\.0\.1:(\d+)"#)
         return (service, "http://127.0.0.1:\(port)")
     }
 
-    static func startAllocator() async throws -> ChildProcess {
+    static func startAllocator(servers: Servers) async throws -> ChildProcess {
         let allocator = try ChildProcess(
             [
                 try builtExecutable("resource-allocator").path, "--port", "0", "--host", "127.0.0.1",
-                "--amqp-uri", try TestServers.amqpURI,
+                "--amqp-uri", servers.amqp,
             ], environment: environment())
         _ = try await allocator.waitForLog("serving allocation requests")
         return allocator
@@ -69,7 +80,8 @@ final class Stack: Sendable {
         let old = processes.withLock { $0.service }
         if killing { old.signal(SIGKILL) }
         await old.stop()
-        let (service, api) = try await Self.startService(database: database, logs: directory.appendingPathComponent("workers"))
+        let (service, api) = try await Self.startService(
+            database: database, logs: directory.appendingPathComponent("workers"), servers: servers)
         processes.withLock {
             $0.service = service
             $0.api = api
@@ -81,23 +93,25 @@ final class Stack: Sendable {
         let old = processes.withLock { $0.allocator }
         if killing { old.signal(SIGKILL) }
         await old.stop()
-        let allocator = try await Self.startAllocator()
+        let allocator = try await Self.startAllocator(servers: servers)
         processes.withLock { $0.allocator = allocator }
     }
 
     /// Starts the three services and offers `gpus` GPUs on one node.
-    static func start(gpus: Int = 4, schedulerArguments: [String] = []) async throws -> Stack {
+    static func start(gpus: Int = 4, schedulerArguments: [String] = [], servers: Servers? = nil) async throws -> Stack {
+        let servers = try servers ?? Servers.shared
         let accelerator = TestServers.uniqueName("e2e")
         let database = TestServers.uniqueName("e2e")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(accelerator)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: database)
+        let store = try await MongoStore.connect(uri: servers.mongo, database: database)
         try await store.ensureSchema()
-        let (service, api) = try await startService(database: database, logs: directory.appendingPathComponent("workers"))
-        let allocator = try await startAllocator()
+        let (service, api) = try await startService(
+            database: database, logs: directory.appendingPathComponent("workers"), servers: servers)
+        let allocator = try await startAllocator(servers: servers)
         let stack = Stack(
             accelerator: accelerator, database: database, directory: directory, api: api, store: store,
-            service: service, allocator: allocator, schedulerArguments: schedulerArguments)
+            service: service, allocator: allocator, schedulerArguments: schedulerArguments, servers: servers)
         try await stack.setNode("local-0", gpus: gpus)
         try await stack.startScheduler()
         return stack
@@ -105,9 +119,9 @@ final class Stack: Sendable {
 
     /// Runs `body` on a new stack and stops it afterwards, whatever `body` did.
     static func with(
-        gpus: Int = 4, schedulerArguments: [String] = [], _ body: (Stack) async throws -> Void
+        gpus: Int = 4, schedulerArguments: [String] = [], servers: Servers? = nil, _ body: (Stack) async throws -> Void
     ) async throws {
-        let stack = try await start(gpus: gpus, schedulerArguments: schedulerArguments)
+        let stack = try await start(gpus: gpus, schedulerArguments: schedulerArguments, servers: servers)
         do {
             try await body(stack)
         } catch {
@@ -122,7 +136,7 @@ final class Stack: Sendable {
         let process = try ChildProcess(
             [
                 try builtExecutable("scheduler").path, "--accelerator", accelerator, "--port", "0", "--host", "127.0.0.1",
-                "--mongo-uri", try TestServers.mongoURI, "--database", database, "--amqp-uri", try TestServers.amqpURI,
+                "--mongo-uri", servers.mongo, "--database", database, "--amqp-uri", servers.amqp,
                 "--data-dir", directory.appendingPathComponent("workers").path,
                 "--checkpoint-dir", directory.appendingPathComponent("checkpoints").path, "--api-url", api,
                 "--stop-grace", "2", "--min-resize-interval", "0", "--tick-seconds", "1",
@@ -130,6 +144,15 @@ final class Stack: Sendable {
             environment: ["PATH": "/usr/bin:/bin", "TIDE_JOB_TOKEN_SECRET": Self.jobSecret])
         _ = try await process.waitForLog("scheduling")
         processes.withLock { $0.scheduler = process }
+    }
+
+    /// Starts one run of the metrics collector on this stack's servers and database.
+    func startCollector() throws -> ChildProcess {
+        try ChildProcess(
+            [
+                try builtExecutable("metrics-collector").path, "--mongo-uri", servers.mongo, "--database", database,
+                "--amqp-uri", servers.amqp,
+            ], environment: Self.environment())
     }
 
     /// Offers a node's GPUs to this stack's GPU type; `announce` goes through the API (which wakes the scheduler).

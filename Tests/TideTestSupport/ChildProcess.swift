@@ -54,6 +54,13 @@ public final class ChildProcess: Sendable {
         if exited == nil { kill(pid, signal) }
     }
 
+    /// Waits up to `timeout` for the process to end by itself; its status, or nil if it still runs.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while exited == nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return exited
+    }
+
     /// Sends SIGTERM and waits up to `timeout` for the exit; SIGKILL after that.
     @discardableResult
     public func stop(timeout: Duration = .seconds(10)) async -> Int32 {

@@ -1,8 +1,10 @@
 import Foundation
+import TideStack
 import Yams
 
 /// Where the training service is and the token to show it, from flags, then the
-/// environment (`TIDE_SERVER`, `TIDE_TOKEN`), then the config file, then the default.
+/// environment (`TIDE_SERVER`, `TIDE_TOKEN`), then the config file, then the
+/// local stack of `cmd up` (its `stack.json`), then the default.
 struct ClientSettings: Sendable, Equatable {
     static let defaultServer = "http://127.0.0.1:55587"
 
@@ -27,7 +29,8 @@ struct ClientSettings: Sendable, Equatable {
     ) throws(CommandFailure) -> ClientSettings {
         let path = explicitPath ?? configPath(environment: environment)
         let file = try ConfigFile.load(path: path, required: explicitPath != nil)
-        let server = flagServer ?? environment["TIDE_SERVER"].nonEmpty ?? file?.server ?? defaultServer
+        let localStack = try? StackConfiguration.load(from: StackPaths(root: StackPaths.defaultRoot(environment: environment)).configuration)
+        let server = flagServer ?? environment["TIDE_SERVER"].nonEmpty ?? file?.server ?? localStack?.apiURL ?? defaultServer
         let token: String?
         let source: String?
         if let flagToken {
@@ -36,6 +39,8 @@ struct ClientSettings: Sendable, Equatable {
             (token, source) = (envToken, "TIDE_TOKEN")
         } else if let fileToken = file?.token {
             (token, source) = (fileToken, path)
+        } else if let localStack, server.trimmingSuffix("/") == localStack.apiURL {
+            (token, source) = (localStack.apiToken, "the local stack (\(StackPaths.defaultRoot(environment: environment).path)/stack.json)")
         } else {
             (token, source) = (nil, nil)
         }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Loopback ports: whether one is free, and a free one.
+public enum PortCheck {
+    /// Whether a listener could bind 127.0.0.1:`port` now.
+    public static func isFree(_ port: Int) -> Bool { bind(port) != nil }
+
+    /// A port the system calls free now.
+    public static func freePort() throws -> Int {
+        guard let port = bind(0) else { throw StackError("no free loopback port: \(String(cString: strerror(errno)))") }
+        return port
+    }
+
+    private static func bind(_ port: Int) -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard bound else { return nil }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
