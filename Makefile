@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra fit-accuracy clean
+.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack fit-accuracy clean
 
 build:
 	$(SWIFT) build
@@ -42,7 +42,7 @@ fuzz-api: deps
 	bash scripts/fuzz-api.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
-bench: bench-timing bench-quality bench-infra bench-submit
+bench: bench-timing bench-quality bench-infra bench-submit bench-stack
 
 bench-timing:
 	bash Benchmarks/run-timing.sh
@@ -61,6 +61,11 @@ bench-submit: deps
 fit-accuracy:
 	$(SWIFT) build --build-tests
 	TIDE_TRACES=$(TRACES) $(SWIFT) test --skip-build --filter FitAccuracyReport
+
+# Issue 5's numbers on a private `cmd up` stack: submission to exec, resize latency,
+# scheduler rounds with 1,000 and 10,000 waiting jobs, the scheduler's memory.
+bench-stack: deps release
+	python3 scripts/bench-stack.py .build/release/cmd
 
 bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)

@@ -52,6 +52,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a stopping worker gets between SIGTERM and SIGKILL.")
     var stopGrace = 10.0
 
+    @Option(help: "Seconds a gang's workers get to all start; past it the run gives its GPUs back and waits again.")
+    var gangStartTimeout = 120.0
+
     @Option(help: "A job resized less than this many seconds ago keeps its count.")
     var minResizeInterval = 60.0
 
@@ -71,8 +74,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             throw ValidationError("--backend \(backend): only 'local' is built; 'kubernetes' comes with issue 6")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard stopGrace >= 0, tickSeconds > 0, minResizeInterval >= 0, debounceMilliseconds >= 0 else {
-            throw ValidationError("--stop-grace, --min-resize-interval and --debounce-milliseconds must not be negative; --tick-seconds must be positive")
+        guard stopGrace >= 0, tickSeconds > 0, minResizeInterval >= 0, debounceMilliseconds >= 0, gangStartTimeout > 0 else {
+            throw ValidationError("--stop-grace, --min-resize-interval and --debounce-milliseconds must not be negative; --tick-seconds and --gang-start-timeout must be positive")
         }
     }
 
@@ -91,6 +94,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         var settings = SchedulerSettings(accelerator: accelerator, policy: policy)
         settings.minResizeInterval = minResizeInterval
         settings.stopGrace = .milliseconds(Int64(stopGrace * 1000))
+        settings.gangStartTimeout = .microseconds(Int64(gangStartTimeout * 1_000_000))
         let trigger = RoundTrigger()
         let launches = WorkerLaunches(
             apiURL: apiURL, tokens: environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:)),

@@ -17,6 +17,8 @@ public enum ExitJudge {
         case retry(message: String, backoffSeconds: Double)
         /// The job failed for good.
         case failed(message: String)
+        /// Out of memory with a `failback` given: the job moves to that GPU type.
+        case failBack(message: String, accelerator: String)
     }
 
     /// The outcome of `exit` for `job`. Retries wait 2, 4, 8... seconds (at most 5 minutes).
@@ -33,6 +35,10 @@ public enum ExitJudge {
         case .failedToStart(let reason):
             // It would fail the same way again.
             return .failed(message: "\(worker) could not start: \(reason)")
+        case .exited(let code) where (code == 137 || code == 3) && job.spec.failback != nil:
+            // More GPU memory will not appear on this type: retry where the job said.
+            return .failBack(
+                message: "\(worker) exited with code \(code)\(hint(code))", accelerator: job.spec.failback!.accelerator)
         case .exited(let code):
             return failure("\(worker) exited with code \(code)\(hint(code))", job: job)
         case .signaled(let signal):

@@ -60,6 +60,24 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         throw StoreError.conflict(collection: StoreSchema.jobs, name: name, expectedVersion: -1, actualVersion: -1)
     }
 
+    public func move(job name: String, to accelerator: String, message: String) async throws -> StoredJob? {
+        for _ in 0..<20 {
+            guard let current = try await jobs.get(name), !current.job.status.state.isTerminal else { return nil }
+            do {
+                return try await jobs.update(name, expectedVersion: current.version) {
+                    $0.job.spec.accelerator = accelerator
+                    $0.job.spec.failback = nil
+                    $0.job.status.state = .waiting
+                    $0.job.status.workers = 0
+                    $0.job.status.message = message
+                }.job
+            } catch StoreError.conflict {
+                continue
+            }
+        }
+        throw StoreError.conflict(collection: StoreSchema.jobs, name: name, expectedVersion: -1, actualVersion: -1)
+    }
+
     public func record(_ event: JobHistoryEvent) async throws {
         _ = try await events.append(event)
     }

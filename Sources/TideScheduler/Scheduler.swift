@@ -105,6 +105,7 @@ public actor Scheduler {
     public func round() async throws {
         try await refresh()
         try await stopCanceled()
+        try await enforceTimeLimits(now: clock())
         let now = clock()
         let taking = jobs.values.filter { SnapshotBuilder.eligible($0, now: now) }
         let snapshot = SnapshotBuilder.snapshot(
@@ -136,8 +137,12 @@ public actor Scheduler {
             guard let job = jobs[name], !job.hasWorkers else { continue }
             try await setStatus(name, state: .waiting, workers: 0, message: reason)
         }
-        // A job waiting out a retry backoff needs a round when it ends.
-        let wakeUps = jobs.values.compactMap { $0.hasWorkers ? nil : $0.record.notBefore }.filter { $0 > now }
+        // A job waiting out a retry backoff needs a round when it ends; a running
+        // one with a time limit, when the limit is reached.
+        let wakeUps = jobs.values.compactMap { job -> Double? in
+            if !job.hasWorkers { return job.record.notBefore }
+            return job.spec.timeLimitSeconds.map { now + Double($0) - job.record.running(at: now) }
+        }.filter { $0 > now }
         if let next = wakeUps.min() { requestRound(.milliseconds(Int64((next - now) * 1000) + 10)) }
     }
 
@@ -233,15 +238,18 @@ public actor Scheduler {
         jobs[name] = job
         // The intent first: after a crash, the next scheduler knows this run.
         try await storage.save(job.record, job: name)
-        for launch in launches {
-            do {
-                try await backend.start(launch)
-            } catch {
-                logger.error("worker failed to start", metadata: ["worker": "\(launch.id)", "error": "\(error)"])
-                try await stopRun(name)
-                try await fail(name, message: "worker \(launch.id.index) could not start: \(error)")
-                return
-            }
+        switch await GangStart.start(launches, on: backend, within: settings.gangStartTimeout) {
+        case .started:
+            break
+        case .failed(let worker, let error):
+            logger.error("worker failed to start", metadata: ["worker": "\(worker)", "error": "\(error)"])
+            try await stopRun(name)
+            try await fail(name, message: "worker \(worker.index) could not start: \(error)")
+            return
+        case .timedOut:
+            try await stopRun(name)
+            try await waitAfterStartTimeout(name, workers: launches.count)
+            return
         }
         try await setStatus(name, state: .running, workers: slots.count, message: "")
         let placement = WorkerSlots.placement(of: slots).map { "\($0.node):\($0.gpus.map(String.init).joined(separator: ","))" }
@@ -250,6 +258,21 @@ public actor Scheduler {
         } else {
             try await history(name, "Resized", "run \(job.record.run): \(slots.count) workers on \(placement.joined(separator: " "))")
         }
+    }
+
+    /// A gang that did not fully start gave its GPUs back; it waits 2, 4, 8... seconds (at most 5 minutes) and tries again.
+    private func waitAfterStartTimeout(_ name: String, workers: Int) async throws {
+        guard var job = jobs[name] else { return }
+        let attempts = (job.record.startTimeouts ?? 0) + 1
+        let backoff = min(2 * Double(1 << min(attempts - 1, 16)), 300)
+        job.record.startTimeouts = attempts
+        job.record.notBefore = clock() + backoff
+        jobs[name] = job
+        try await storage.save(job.record, job: name)
+        let message = "its \(workers) workers did not all start within \(settings.gangStartTimeout); trying again in \(Int(backoff)) s"
+        try await setStatus(name, state: .waiting, workers: 0, message: message)
+        try await history(name, "StartTimedOut", message)
+        requestRound(.milliseconds(Int64(backoff * 1000) + 10))
     }
 
     private func shrink(_ name: String, removing: [Int]) async throws {
@@ -319,6 +342,42 @@ public actor Scheduler {
         case .failed(let message):
             try await stopRun(job.name)
             try await fail(job.name, message: message)
+        case .failBack(let message, let accelerator):
+            try await stopRun(job.name)
+            try await failBack(job.name, to: accelerator, because: message)
+        }
+    }
+
+    /// Hands a job whose run ended on this GPU type to its failback type's scheduler.
+    private func failBack(_ name: String, to accelerator: String, because reason: String) async throws {
+        let message = "\(reason); failing back to \(accelerator)"
+        guard let moved = try await storage.move(job: name, to: accelerator, message: message) else { return }
+        jobs[name] = nil
+        try await history(name, "FailedBack", message)
+        do {
+            try await announcer.announceMoved(moved)
+        } catch {
+            // The job is stored on its new type; that scheduler finds it on its next round.
+            logger.warning("could not wake the failback scheduler", metadata: ["job": "\(name)", "error": "\(error)"])
+        }
+        requestRound(.zero)
+    }
+
+    /// Jobs that have run as long as their time limit allows are stopped: they
+    /// fail, or fail back to another GPU type when they name one.
+    private func enforceTimeLimits(now: Double) async throws {
+        for name in jobs.keys.sorted() {
+            guard let job = jobs[name], job.hasWorkers, let limit = job.spec.timeLimitSeconds,
+                job.record.running(at: now) >= Double(limit)
+            else { continue }
+            let reason = "ran past its time limit of \(DurationText.text(seconds: limit))"
+            logger.info("time limit reached", metadata: ["job": "\(name)"])
+            try await stopRun(name)
+            if let failback = job.spec.failback {
+                try await failBack(name, to: failback.accelerator, because: reason)
+            } else {
+                try await fail(name, message: reason)
+            }
         }
     }
 

@@ -8,6 +8,8 @@ public struct SchedulerSettings: Sendable {
     public var minResizeInterval: Double = 60
     /// How long a stopping worker gets between SIGTERM and SIGKILL.
     public var stopGrace: Duration = .seconds(10)
+    /// A gang whose workers have not all started by then gives its GPUs back and waits again.
+    public var gangStartTimeout: Duration = .seconds(120)
     /// Restart cost assumed until the collector has measured one.
     public var defaultRestartSeconds: Double = 30
 

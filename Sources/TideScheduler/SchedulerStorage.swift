@@ -18,6 +18,11 @@ public protocol SchedulerStorage: Sendable {
     /// and re-applied when another writer got there first); returns the job
     /// written, or nil when it no longer exists.
     func updateStatus(job: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob?
+    /// Hands the job to another GPU type's scheduler (failback): its
+    /// accelerator becomes `accelerator`, its failback is used up, and it waits
+    /// there with `message`. Returns the job written, or nil when it no longer
+    /// exists or has finished meanwhile.
+    func move(job: String, to accelerator: String, message: String) async throws -> StoredJob?
     /// Appends one entry to the job's history.
     func record(_ event: JobHistoryEvent) async throws
 }

@@ -5,6 +5,8 @@ import TideCore
 /// Tells whoever watches jobs that a job's status changed.
 public protocol StatusAnnouncing: Sendable {
     func announce(_ job: StoredJob) async throws
+    /// Wakes the scheduler of the job's (new) GPU type: `<accelerator>.updated` on `tide.jobs`.
+    func announceMoved(_ job: StoredJob) async throws
 }
 
 /// Publishes `status.<job>` on `tide.events`, confirmed, with the message id
@@ -35,5 +37,14 @@ public struct BrokerStatusAnnouncer: StatusAnnouncing {
         try await publisher.publish(
             exchange: BrokerNames.eventsExchange, routingKey: BrokerNames.statusKey(job: job.name),
             body: try JSONEncoder().encode(body), properties: properties)
+    }
+
+    public func announceMoved(_ job: StoredJob) async throws {
+        var properties = MessageProperties(contentType: "application/json", persistent: true)
+        properties.messageID = "\(job.name)/\(job.version)/updated"
+        let body = try JSONEncoder().encode(["job": job.name, "accelerator": job.spec.accelerator])
+        try await publisher.publish(
+            exchange: BrokerNames.jobsExchange, routingKey: try BrokerNames.jobKey(accelerator: job.spec.accelerator, .updated),
+            body: body, properties: properties)
     }
 }

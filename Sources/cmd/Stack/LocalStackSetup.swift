@@ -24,7 +24,7 @@ struct LocalStackSetup {
     /// (free ports for the broker and database, fresh random tokens).
     func configuration(
         gpus: Int?, accelerator: String?, policy: String?, collectorInterval: Double?, minResizeInterval: Double?,
-        ports: (api: Int?, scheduler: Int?, allocator: Int?)
+        tickSeconds: Double?, ports: (api: Int?, scheduler: Int?, allocator: Int?)
     ) throws -> StackConfiguration {
         var configuration: StackConfiguration
         do {
@@ -55,6 +55,7 @@ struct LocalStackSetup {
         if let policy { configuration.policy = policy }
         if let collectorInterval { configuration.collectorIntervalSeconds = collectorInterval }
         if let minResizeInterval { configuration.minResizeIntervalSeconds = minResizeInterval }
+        if let tickSeconds { configuration.tickSeconds = tickSeconds }
         configuration.externalAMQPURI = environment["TIDE_AMQP_URI"].nonEmpty
         configuration.externalMongoURI = environment["TIDE_MONGO_URI"].nonEmpty
         return configuration

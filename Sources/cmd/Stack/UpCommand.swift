@@ -31,6 +31,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "A job resized less than this many seconds ago keeps its count (default: last run's, else 60).")
     var minResizeInterval: Double?
 
+    @Option(help: "Seconds between the scheduler's rounds when nothing happens (default: last run's, else 5).")
+    var tickSeconds: Double?
+
     @Option(help: "The training service's port (default: the last run's, else 55587; 0 = any free port).")
     var apiPort: Int?
 
@@ -48,6 +51,7 @@ struct UpCommand: AsyncParsableCommand {
         if let accelerator, !LocalStackSetup.isGPUType(accelerator) {
             throw ValidationError("--accelerator must be a lowercase DNS label of at most 40 characters, such as nvidia-a100, not '\(accelerator)'")
         }
+        if let tickSeconds, tickSeconds <= 0 { throw ValidationError("--tick-seconds must be positive") }
         if let collectorInterval, collectorInterval < 1 { throw ValidationError("--collector-interval must be at least 1 second") }
     }
 
@@ -62,7 +66,7 @@ struct UpCommand: AsyncParsableCommand {
         let setup = LocalStackSetup(paths: paths, environment: environment)
         let configuration = try setup.configuration(
             gpus: gpus, accelerator: accelerator, policy: policy, collectorInterval: collectorInterval,
-            minResizeInterval: minResizeInterval, ports: (apiPort, schedulerPort, allocatorPort))
+            minResizeInterval: minResizeInterval, tickSeconds: tickSeconds, ports: (apiPort, schedulerPort, allocatorPort))
         try setup.checkPortsFree(configuration)
         try configuration.save(to: paths.configuration)
         try? FileManager.default.removeItem(at: paths.status)
