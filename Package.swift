@@ -243,6 +243,8 @@ let package = Package(
                 "MetricsCollector", "TideMetrics", "TideJobs", "TideBroker", "TideStore", "TideTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The libcurl client against a loopback server of the test's own (connection reuse).
+        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         // Real worker processes under the real shim (a dependency so `swift build --build-tests` builds it).
         .testTarget(
