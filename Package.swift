@@ -29,6 +29,8 @@ let package = Package(
         .library(name: "TideAllocatorService", targets: ["TideAllocatorService"]),
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
         .library(name: "TideMetrics", targets: ["TideMetrics"]),
+        // A free loopback port, for tests and the benchmarks that start servers.
+        .library(name: "TidePorts", targets: ["TidePorts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -127,7 +129,9 @@ let package = Package(
         // The metrics collector's pure part: progress histories, the speedup fit, estimates, metrics CSV files.
         .target(name: "TideMetrics", dependencies: ["TideJobs"]),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
-        .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
+        .target(name: "TideTestSupport", dependencies: ["TidePorts"], path: "Tests/TideTestSupport"),
+        // A loopback port nothing listens on: shared by the tests and the benchmarks (a product, unlike TideTestSupport).
+        .target(name: "TidePorts"),
 
         .executableTarget(
             name: "cmd",
