@@ -30,6 +30,8 @@ let package = Package(
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
         .library(name: "TideMetrics", targets: ["TideMetrics"]),
         .library(name: "TideStack", targets: ["TideStack"]),
+        // A free loopback port, for tests and the benchmarks that start servers.
+        .library(name: "TidePorts", targets: ["TidePorts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -105,7 +107,7 @@ let package = Package(
         .target(
             name: "TideStack",
             dependencies: [
-                "TideLocalBackend", "TideHTTP", "CLocalSpawn",
+                "TideLocalBackend", "TideHTTP", "CLocalSpawn", "TidePorts",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,12 +140,14 @@ let package = Package(
         // The metrics collector's pure part: progress histories, the speedup fit, estimates, metrics CSV files.
         .target(name: "TideMetrics", dependencies: ["TideJobs"]),
         // Test-only: the servers `scripts/with-servers.sh` started, and private ones for restart tests.
-        .target(name: "TideTestSupport", path: "Tests/TideTestSupport"),
+        .target(name: "TideTestSupport", dependencies: ["TidePorts"], path: "Tests/TideTestSupport"),
+        // A loopback port nothing listens on: shared by the tests and the benchmarks (a product, unlike TideTestSupport).
+        .target(name: "TidePorts"),
 
         .executableTarget(
             name: "cmd",
             dependencies: [
-                "TideAllocation", "TideSimulation", "TideCore", "TideHTTP", "TideStack",
+                "TideAllocation", "TideSimulation", "TideCore", "TideHTTP", "TideStack", "TidePorts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -232,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideStack", "TideTestSupport", "TrainingService",
+                "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideStack", "TidePorts", "TideTestSupport", "TrainingService",
                 "ResourceAllocator", "PerGPUScheduler", "MetricsCollector", "cmd", "tide-worker-shim",
             ]),
         // The local stack's pure parts: what each part runs, the restart backoff.
@@ -258,6 +262,8 @@ let package = Package(
                 "MetricsCollector", "TideMetrics", "TideJobs", "TideBroker", "TideStore", "TideTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The libcurl client against a loopback server of the test's own (connection reuse).
+        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         // Real worker processes under the real shim (a dependency so `swift build --build-tests` builds it).
         .testTarget(

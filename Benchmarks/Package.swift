@@ -51,6 +51,7 @@ let package = Package(
                 .product(name: "TideStore", package: "tide"),
                 .product(name: "TideBroker", package: "tide"),
                 .product(name: "TideHTTP", package: "tide"),
+                .product(name: "TidePorts", package: "tide"),
             ]
         ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.

@@ -8,8 +8,8 @@ import TideStore
 /// Publishes a stored job's unpublished changes and then clears its outbox flag.
 ///
 /// The flag is cleared only for the version that was published (a later write
-/// brings its own entries and clears them itself), and clears are batched:
-/// many requests' confirms become one `updateMany`.
+/// brings its own entries and clears them itself), and clears are deferred and
+/// batched by `OutboxClearer`, out of the way of the writes requests wait for.
 public struct Outbox: Sendable {
     let jobs: VersionedStore<JobRecord>
     let publisher: any JobEventPublishing
@@ -17,11 +17,14 @@ public struct Outbox: Sendable {
     let inFlight = InFlight()
     let logger: Logger
 
-    init(jobs: VersionedStore<JobRecord>, publisher: any JobEventPublishing, logger: Logger) {
+    init(
+        jobs: VersionedStore<JobRecord>, publisher: any JobEventPublishing,
+        pacing: OutboxClearer.Pacing = OutboxClearer.Pacing(), logger: Logger
+    ) {
         self.jobs = jobs
         self.publisher = publisher
         self.logger = logger
-        clearer = OutboxClearer(collection: jobs.collection, logger: logger)
+        clearer = OutboxClearer(collection: jobs.collection, pacing: pacing, logger: logger)
     }
 
     /// Publishes every pending change of `record` in order, each after the broker's confirm,
@@ -76,10 +79,13 @@ public struct Outbox: Sendable {
             sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
         var delivered = 0
         for record in pending {
+            // Published by this replica already, its clear still waiting for a quiet moment.
+            if await clearer.isQueued(name: record.name, version: record.version) { continue }
             guard await deliver(record, waitingAtMost: timeout) else { break }
             delivered += 1
         }
-        await clearer.flush()
+        // What this round published is cleared at once: a round runs rarely, and its jobs are old.
+        if delivered > 0 { await clearer.flush() }
         return delivered
     }
 }

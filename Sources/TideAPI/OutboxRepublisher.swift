@@ -19,6 +19,8 @@ public struct OutboxRepublisher: Service {
                 try? await Task.sleep(for: self.interval)
             }
         }
+        // Clears still waiting for a quiet moment: written now, or the next start republishes their changes.
+        await outbox.clearer.flush()
     }
 
     /// One pass; failures are logged and retried on the next pass.

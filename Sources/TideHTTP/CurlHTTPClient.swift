@@ -4,21 +4,42 @@ import Synchronization
 /// An HTTP/1.1 client on libcurl: each request runs on a thread of its own, never on
 /// Swift's cooperative pool, and is bridged back with a continuation or an `AsyncThrowingStream`.
 public struct CurlHTTPClient: Sendable {
-    public init() {}
+    /// Idle handles with their open connections, when the client reuses connections.
+    private let handles: EasyHandlePool?
+
+    /// A client that opens a connection per request and closes it after the answer (as `cmd` needs:
+    /// one request, then exit).
+    public init() {
+        handles = nil
+    }
+
+    /// A client that keeps connections open after an answer and sends later requests on them
+    /// (if the server keeps them open too), when `reusingConnections`; one connection per request
+    /// under way at once. Copies of the client share its connections.
+    public init(reusingConnections: Bool) {
+        handles = reusingConnections ? EasyHandlePool() : nil
+    }
 
     /// Sends `request` and collects the whole answer; any status is an answer, only a
     /// missing one throws `HTTPClientError`. Cancelling the task aborts the transfer.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let cancelled = CancelFlag()
+        let handles = self.handles
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 Thread.detachNewThread {
                     var head = HTTPResponseHead(status: 0, headers: [])
                     var body = Data()
-                    do {
+                    let handle = handles?.take()
+                    let outcome = Result { () throws(HTTPClientError) in
                         try CurlTransfer.perform(
-                            request, onHead: { head = $0 }, onBody: { body.append($0); return true },
+                            request, reusing: handle, onHead: { head = $0 }, onBody: { body.append($0); return true },
                             isCancelled: { cancelled.isSet })
+                    }
+                    // Back before the caller resumes, so its next request finds the open connection.
+                    if let handle { handles?.giveBack(handle) }
+                    do {
+                        try outcome.get()
                         if cancelled.isSet {
                             continuation.resume(throwing: CancellationError())
                         } else {

@@ -4,27 +4,38 @@ import Foundation
 
 /// One blocking libcurl transfer on the calling thread, reporting the head and each body chunk.
 ///
-/// An easy handle is not thread-safe, so each transfer makes its own and
-/// runs wholly on one thread (`CurlHTTPClient` gives it a dedicated one).
+/// An easy handle is not thread-safe, so a transfer runs wholly on one thread
+/// (`CurlHTTPClient` gives it a dedicated one) on a handle no other transfer
+/// uses meanwhile: its own, or one lent by an `EasyHandlePool`.
 enum CurlTransfer {
     /// Called once the status line and headers are in.
     typealias HeadHandler = (HTTPResponseHead) -> Void
     /// Called for each body chunk; false aborts the transfer.
     typealias BodyHandler = (Data) -> Bool
 
+    /// A new easy handle, for a pool that lends it to one transfer at a time.
+    static func makeHandle() -> UnsafeMutableRawPointer? {
+        _ = globalInit
+        return curl_easy_init()
+    }
+
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
     /// Runs `request` to its end, or until `onBody` returns false or `isCancelled` answers true
     /// (then it returns normally: whoever cancelled knows).
+    /// `reusing` is a handle of an earlier transfer, whose open connection is kept if the server allows;
+    /// without it the transfer makes a handle of its own and closes its connection at the end.
     static func perform(
-        _ request: HTTPRequest, onHead: @escaping HeadHandler, onBody: @escaping BodyHandler,
-        isCancelled: @escaping () -> Bool
+        _ request: HTTPRequest, reusing reused: UnsafeMutableRawPointer? = nil, onHead: @escaping HeadHandler,
+        onBody: @escaping BodyHandler, isCancelled: @escaping () -> Bool
     ) throws(HTTPClientError) {
         _ = globalInit
-        guard let handle = curl_easy_init() else {
+        // Reset forgets the options of the last transfer, not its connection cache.
+        if let reused { curl_easy_reset(reused) }
+        guard let handle = reused ?? curl_easy_init() else {
             throw HTTPClientError(kind: .transfer, url: request.url, reason: "curl_easy_init failed")
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { if reused == nil { curl_easy_cleanup(handle) } }
         let state = TransferState(handle: handle, onHead: onHead, onBody: onBody, isCancelled: isCancelled)
         let userData = Unmanaged.passUnretained(state).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)

@@ -1,4 +1,5 @@
 import Foundation
+import TidePorts
 import TideStack
 import TideTestSupport
 import Testing

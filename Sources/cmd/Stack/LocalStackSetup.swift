@@ -1,4 +1,5 @@
 import Foundation
+import TidePorts
 import TideStack
 
 /// What `cmd up` decides before the supervisor starts: the configuration
@@ -39,6 +40,8 @@ struct LocalStackSetup {
             }
         } catch let error as StackError {
             throw CommandFailure(error.description)
+        } catch let error as PortError {
+            throw CommandFailure(error.description)
         }
         // 0 asks for any free port; the one chosen is kept for the next run.
         func chosen(_ port: Int) throws -> Int { port == 0 ? try PortCheck.freePort() : port }
@@ -46,7 +49,7 @@ struct LocalStackSetup {
             if let api = ports.api { configuration.apiPort = try chosen(api) }
             if let scheduler = ports.scheduler { configuration.schedulerPort = try chosen(scheduler) }
             if let allocator = ports.allocator { configuration.allocatorPort = try chosen(allocator) }
-        } catch let error as StackError {
+        } catch let error as PortError {
             throw CommandFailure(error.description)
         }
         configuration.binDirectory = URL(fileURLWithPath: cmdExecutable).deletingLastPathComponent().path

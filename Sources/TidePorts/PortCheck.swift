@@ -7,7 +7,7 @@ public enum PortCheck {
 
     /// A port the system calls free now.
     public static func freePort() throws -> Int {
-        guard let port = bind(0) else { throw StackError("no free loopback port: \(String(cString: strerror(errno)))") }
+        guard let port = bind(0) else { throw PortError(reason: String(cString: strerror(errno))) }
         return port
     }
 
@@ -33,4 +33,10 @@ public enum PortCheck {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// No loopback port could be bound.
+public struct PortError: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public var description: String { "no free loopback port: \(reason)" }
 }

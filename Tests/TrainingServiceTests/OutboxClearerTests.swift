@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import TideAPI
+import TideCore
+import TideJobs
+import TideStore
+import TideTestSupport
+
+/// The outbox clearer on the shared SecantusDB: what it clears, when, and that the republisher
+/// leaves alone what this replica published and has not cleared yet.
+@Suite struct OutboxClearerTests {
+    /// A database of the test's own with flagged jobs in it.
+    struct Fixture {
+        let store: MongoStore
+        let jobs: VersionedStore<JobRecord>
+        var collection: MongoCollection<JobRecord> { jobs.collection }
+
+        static func make() async throws -> Fixture {
+            let store = try await MongoStore.connect(uri: TestServers.mongoURI, database: TestServers.uniqueName("clear"))
+            try await store.ensureSchema()
+            return Fixture(store: store, jobs: VersionedStore(store, collection: StoreSchema.jobs))
+        }
+
+        /// Stores job `name` at `version` with its change at that version still owed.
+        @discardableResult
+        func flagged(_ name: String, version: Int = 1) async throws -> JobRecord {
+            let yaml = """
+                apiVersion: tide/v1
+                kind: TrainingJob
+                metadata: {name: clear}
+                spec: {accelerator: clear-gpu, workers: {min: 1, max: 2}, epochs: 5, template: {image: busybox}}
+                """
+            let time = Date(timeIntervalSince1970: 1_700_000_000)
+            var record = JobRecord(
+                job: StoredJob(submitting: try JobSpecParser.parse(yaml, format: .yaml), storedName: name, at: time))
+            record.version = version
+            record.owe(.created, version: version, at: time)
+            try await collection.insert(record)
+            return record
+        }
+
+        /// The names of the jobs still flagged, sorted.
+        func stillFlagged() async throws -> [String] {
+            try await collection.find([JobRecord.outboxField: true]).map(\.name).sorted()
+        }
+
+        func close() async {
+            try? await store.dropDatabase()
+            await store.close()
+        }
+    }
+
+    static let logger = Logger(label: "tide.test.clearer")
+
+    static func pacing(quiet: Duration, longestWait: Duration, chunk: Int = 25) -> OutboxClearer.Pacing {
+        var pacing = OutboxClearer.Pacing()
+        pacing.quiet = quiet
+        pacing.longestWait = longestWait
+        pacing.chunk = chunk
+        pacing.pause = .milliseconds(5)
+        return pacing
+    }
+
+    @Test func clearsEachJobAtThePublishedVersionOnly() async throws {
+        let fixture = try await Fixture.make()
+        for name in ["a", "b", "c"] { try await fixture.flagged(name) }
+        try await fixture.flagged("d", version: 2)
+        try await fixture.flagged("untouched")
+        let clearer = OutboxClearer(
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(30), longestWait: .seconds(60)),
+            logger: Self.logger)
+        await clearer.clear(name: "a", version: 1)
+        await clearer.clear(name: "c", version: 1)
+        await clearer.clear(name: "b", version: 0)  // an older write's publish: b's version 1 is still owed
+        await clearer.clear(name: "d", version: 1)
+        await clearer.clear(name: "d", version: 2)  // a later version's clear covers the earlier one
+        await clearer.flush()
+        #expect(try await fixture.stillFlagged() == ["b", "untouched"])
+        let cleared = try #require(try await fixture.jobs.get("a"))
+        #expect(cleared.outbox.isEmpty && cleared.outboxSince == nil)
+        await fixture.close()
+    }
+
+    @Test func manyClearsOfSeveralVersionsGoOutInChunks() async throws {
+        let fixture = try await Fixture.make()
+        var names: [(String, Int)] = []
+        for index in 0..<60 { names.append(("job-\(index)", index % 3 + 1)) }
+        for (name, version) in names { try await fixture.flagged(name, version: version) }
+        let clearer = OutboxClearer(
+            collection: fixture.collection,
+            pacing: Self.pacing(quiet: .milliseconds(50), longestWait: .seconds(1), chunk: 7), logger: Self.logger)
+        for (name, version) in names { await clearer.clear(name: name, version: version) }
+        try await eventually(timeout: .seconds(30)) { try await fixture.stillFlagged().isEmpty }
+        await fixture.close()
+    }
+
+    @Test func waitsForAQuietMomentBeforeWriting() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.flagged("early")
+        try await fixture.flagged("late")
+        let clearer = OutboxClearer(
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(2), longestWait: .seconds(60)),
+            logger: Self.logger)
+        let start = ContinuousClock.now
+        await clearer.clear(name: "early", version: 1)
+        try await Task.sleep(for: .milliseconds(500))
+        await clearer.clear(name: "late", version: 1)
+        // Nothing written while clears keep coming (the quiet period starts again with each).
+        #expect(try await fixture.stillFlagged() == ["early", "late"])
+        #expect(await clearer.isQueued(name: "early", version: 1))
+        try await eventually(timeout: .seconds(30)) { try await fixture.stillFlagged().isEmpty }
+        #expect(ContinuousClock.now - start >= .milliseconds(2500))
+        #expect(await !clearer.isQueued(name: "early", version: 1))
+        await fixture.close()
+    }
+
+    @Test func theLongestWaitBoundsTheDelayWhileClearsKeepComing() async throws {
+        let fixture = try await Fixture.make()
+        for index in 0..<12 { try await fixture.flagged("steady-\(index)") }
+        let clearer = OutboxClearer(
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(60), longestWait: .milliseconds(300)),
+            logger: Self.logger)
+        // A clear every 150 ms: never quiet for 60 s, so only the longest wait lets the first ones out.
+        var firstClearedWhileBusy = false
+        for index in 0..<12 {
+            await clearer.clear(name: "steady-\(index)", version: 1)
+            try await Task.sleep(for: .milliseconds(150))
+            if try await !fixture.stillFlagged().contains("steady-0") { firstClearedWhileBusy = true }
+        }
+        #expect(firstClearedWhileBusy)
+        await clearer.flush()
+        #expect(try await fixture.stillFlagged().isEmpty)
+        await fixture.close()
+    }
+
+    @Test func theRepublisherSkipsWhatThisReplicaPublishedAndHasNotClearedYet() async throws {
+        let fixture = try await Fixture.make()
+        let published = try await fixture.flagged("published")
+        try await fixture.flagged("orphan")
+        let publisher = CountingPublisher()
+        let outbox = Outbox(
+            jobs: fixture.jobs, publisher: publisher,
+            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        #expect(await outbox.deliver(published, waitingAtMost: .seconds(10)))
+        #expect(try await fixture.stillFlagged() == ["orphan", "published"])
+        // The orphan (stored by a replica that died before publishing) goes out; the published job does not again.
+        #expect(try await outbox.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 1)
+        #expect(publisher.messageIDs == ["published/1/created", "orphan/1/created"])
+        #expect(try await fixture.stillFlagged().isEmpty)
+        await fixture.close()
+    }
+}
+
+/// A publisher that confirms everything at once and remembers what it was given.
+final class CountingPublisher: JobEventPublishing {
+    private let published = Mutex<[String]>([])
+
+    var messageIDs: [String] { published.withLock { $0 } }
+
+    func publish(_ entry: OutboxEntry, job: StoredJob) async throws {
+        published.withLock { $0.append("\(job.name)/\(entry.version)/\(entry.change.rawValue)") }
+    }
+}
