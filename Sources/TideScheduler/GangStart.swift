@@ -10,11 +10,14 @@ enum GangStart {
     }
 
     /// Starts every worker at once and returns when all have started, one
-    /// failed, or `timeout` passed. A start still pending at the time-out is
-    /// cancelled and not waited for: a hung backend call must not hold up
-    /// the scheduler.
-    static func start(_ launches: [WorkerLaunch], on backend: any ClusterBackend, within timeout: Duration) async -> Outcome {
-        let (outcomes, continuation) = AsyncStream.makeStream(of: Outcome.self)
+    /// failed, or `timeout` passed. After a time-out the calls under way are
+    /// cancelled and given up to `settle` to return, so that stopping the run
+    /// afterwards reaches every worker they started; a call that hangs past
+    /// that is left behind rather than holding up the scheduler.
+    static func start(
+        _ launches: [WorkerLaunch], on backend: any ClusterBackend, within timeout: Duration, settle: Duration
+    ) async -> Outcome {
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let starting = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -29,23 +32,42 @@ enum GangStart {
                     }
                     try await group.waitForAll()
                 }
-                continuation.yield(.started)
+                continuation.yield(.finished(.started))
             } catch let failure as FailedStart {
-                continuation.yield(.failed(failure.worker, failure.error))
+                continuation.yield(.finished(.failed(failure.worker, failure.error)))
             } catch {
-                continuation.yield(.timedOut)
+                continuation.yield(.finished(.timedOut))
             }
         }
         let timer = Task {
             try? await Task.sleep(for: timeout)
-            continuation.yield(.timedOut)
+            continuation.yield(.timeUp)
+            try? await Task.sleep(for: settle)
+            continuation.yield(.settleUp)
         }
-        var iterator = outcomes.makeAsyncIterator()
-        let outcome = await iterator.next() ?? .timedOut
-        timer.cancel()
-        if case .timedOut = outcome { starting.cancel() }
-        continuation.finish()
-        return outcome
+        defer {
+            timer.cancel()
+            continuation.finish()
+        }
+        var timedOut = false
+        for await event in events {
+            switch event {
+            case .finished(let outcome):
+                return timedOut ? .timedOut : outcome
+            case .timeUp:
+                timedOut = true
+                starting.cancel()
+            case .settleUp:
+                return .timedOut
+            }
+        }
+        return .timedOut
+    }
+
+    private enum Event: Sendable {
+        case finished(Outcome)
+        case timeUp
+        case settleUp
     }
 
     private struct FailedStart: Error {

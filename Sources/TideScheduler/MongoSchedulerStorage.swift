@@ -44,10 +44,12 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         try await infoCollection.upsertFields(["name": .string(job)], set: [("scheduler", record)])
     }
 
-    public func updateStatus(job name: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob? {
+    public func updateStatus(
+        job name: String, accelerator: String, _ change: @Sendable (inout JobStatus) -> Void
+    ) async throws -> StoredJob? {
         // Another writer (a patch, a cancel) may win between read and write: read again and re-apply.
         for _ in 0..<20 {
-            guard let current = try await jobs.get(name) else { return nil }
+            guard let current = try await jobs.get(name), current.job.spec.accelerator == accelerator else { return nil }
             var status = current.job.status
             change(&status)
             if status == current.job.status { return current.job }

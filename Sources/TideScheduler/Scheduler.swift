@@ -238,7 +238,7 @@ public actor Scheduler {
         jobs[name] = job
         // The intent first: after a crash, the next scheduler knows this run.
         try await storage.save(job.record, job: name)
-        switch await GangStart.start(launches, on: backend, within: settings.gangStartTimeout) {
+        switch await GangStart.start(launches, on: backend, within: settings.gangStartTimeout, settle: settings.stopGrace) {
         case .started:
             break
         case .failed(let worker, let error):
@@ -353,7 +353,10 @@ public actor Scheduler {
         let message = "\(reason); failing back to \(accelerator)"
         guard let moved = try await storage.move(job: name, to: accelerator, message: message) else { return }
         jobs[name] = nil
-        try await history(name, "FailedBack", message)
+        try await storage.record(
+            JobHistoryEvent(
+                job: name, time: Date(timeIntervalSince1970: clock()), type: "FailedBack", message: message,
+                accelerator: accelerator, state: moved.status.state.rawValue, version: moved.version))
         do {
             try await announcer.announceMoved(moved)
         } catch {
@@ -397,7 +400,7 @@ public actor Scheduler {
         let now = Date(timeIntervalSince1970: clock())
         guard
             let written = try await storage.updateStatus(
-                job: name,
+                job: name, accelerator: settings.accelerator,
                 { status in
                     // A job canceled meanwhile stays canceled.
                     guard !status.state.isTerminal else { return }

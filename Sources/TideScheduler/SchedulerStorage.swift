@@ -16,8 +16,9 @@ public protocol SchedulerStorage: Sendable {
     func save(_ record: SchedulerRecord, job: String) async throws
     /// Applies `change` to the job's status at its current version (re-read
     /// and re-applied when another writer got there first); returns the job
-    /// written, or nil when it no longer exists.
-    func updateStatus(job: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob?
+    /// written, or nil when it no longer exists or is no longer on
+    /// `accelerator` (failed back meanwhile: another scheduler owns it now).
+    func updateStatus(job: String, accelerator: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob?
     /// Hands the job to another GPU type's scheduler (failback): its
     /// accelerator becomes `accelerator`, its failback is used up, and it waits
     /// there with `message`. Returns the job written, or nil when it no longer

@@ -12,6 +12,7 @@ import Testing
         spec:
           accelerator: \(accelerator)
           workers: {min: 1, max: 1}
+          epochs: 1
           maxRetries: 2
         \(extra)
           template:
