@@ -99,14 +99,19 @@ class Stack:
         return next(p["pid"] for p in status["parts"] if p["name"] == part)
 
     def rounds(self):
+        """(seconds summed over rounds, rounds, {phase: seconds summed}) from the scheduler's /metrics."""
         text = self.request("GET", "/metrics", base=self.scheduler).decode()
         total = count = 0.0
+        phases = {}
         for line in text.splitlines():
             if line.startswith("tide_scheduler_round_duration_seconds_sum"):
                 total = float(line.split()[-1])
             elif line.startswith("tide_scheduler_round_duration_seconds_count"):
                 count = float(line.split()[-1])
-        return total, count
+            elif line.startswith("tide_scheduler_round_phase_duration_seconds_sum"):
+                phase = re.search(r'phase="(\w+)"', line).group(1)
+                phases[phase] = float(line.split()[-1])
+        return total, count, phases
 
 
 def job(name, command, min_workers=1, max_workers=1, priority=0, requested=None):
@@ -178,15 +183,19 @@ def waiting_rounds(stack, count, rounds=15):
     if batch:
         stack.mongo.jobs.insert_many(batch)
     durations = []
+    phases = {}
     for round_index in range(rounds + 2):
-        total, done = stack.rounds()
+        total, done, before = stack.rounds()
         stack.request("PUT", "/v1/nodes/local-0", json.dumps({"accelerator": "bench-gpu", "gpus": 0, "schedulable": round_index % 2 == 0}))
         after = stack.wait_for(lambda: (lambda r: r if r[1] > done else None)(stack.rounds()), timeout=120, interval=0.01)
         if round_index >= 2:  # the first rounds load every job's status for the first time
-            durations.append((after[0] - total) / (after[1] - done) * 1000)
+            count = after[1] - done
+            durations.append((after[0] - total) / count * 1000)
+            for phase, seconds in after[2].items():
+                phases.setdefault(phase, []).append((seconds - before.get(phase, 0)) / count * 1000)
     with open(f"/proc/{stack.pid('scheduler')}/status") as file:
         rss = int(re.search(r"VmRSS:\s+(\d+)", file.read()).group(1)) / 1024
-    return durations, rss
+    return durations, {phase: percentile(values, 50) for phase, values in phases.items()}, rss
 
 
 def main():
@@ -216,10 +225,12 @@ def main():
                   f"{percentile([r['stop_ms'] for r in results], 50):.1f} ms; overhead beyond the stop p50 "
                   f"{percentile(over, 50):.1f} ms, max {max(over):.1f} ms (goal: overhead < 100 ms)", flush=True)
         for count in [int(c) for c in args.waiting.split(",") if c]:
-            durations, rss = waiting_rounds(stack, count)
+            durations, phases, rss = waiting_rounds(stack, count)
+            split = ", ".join(f"{phase} {phases[phase]:.1f}" for phase in ("refresh", "allocate", "apply") if phase in phases)
             print(f"scheduler round, {count} waiting jobs, RPC included, {len(durations)} rounds: "
-                  f"p50 {percentile(durations, 50):.1f} ms, p90 {percentile(durations, 90):.1f} ms; "
-                  f"scheduler RSS {rss:.0f} MB", flush=True)
+                  f"p50 {percentile(durations, 50):.1f} ms, p90 {percentile(durations, 90):.1f} ms "
+                  f"(phase p50s: {split} ms); scheduler RSS {rss:.0f} MB "
+                  f"(goal: p50 < {50 if count <= 1000 else 1000} ms, RSS < 200 MB)", flush=True)
     finally:
         if stack:
             stack.down()

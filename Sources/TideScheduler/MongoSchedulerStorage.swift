@@ -30,6 +30,11 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         try await jobs.get(name)?.job
     }
 
+    public func jobs(named names: [String]) async throws -> [StoredJob] {
+        guard !names.isEmpty else { return [] }
+        return try await jobs.collection.find([JobRecord.fields.name: ["$in": .array(names.map { .string($0) })]]).map(\.job)
+    }
+
     public func nodes(accelerator: String) async throws -> [NodeRecord] {
         try await nodeCollection.find(["accelerator": .string(accelerator)])
     }

@@ -27,6 +27,8 @@ public actor Scheduler {
     private var jobs: [String: ManagedJob] = [:]
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
+    /// When every job was last read; a round reads them all again once it is `fullRefreshSeconds` old.
+    private var lastFullRefresh: Double?
 
     public init(
         settings: SchedulerSettings, storage: any SchedulerStorage, allocator: any AllocatorCalling,
@@ -101,9 +103,33 @@ public actor Scheduler {
 
     // MARK: Rounds
 
-    /// One round: reload jobs and nodes, stop what was canceled, allocate, apply.
-    public func round() async throws {
-        try await refresh()
+    /// How long a round's phases took, for `/metrics`.
+    public struct RoundTimings: Sendable {
+        /// Reading jobs, their records and estimates, and nodes.
+        public var refresh: Duration = .zero
+        /// The snapshot, the allocator's answer (RPC included) and the plan.
+        public var allocate: Duration = .zero
+        /// Stops, starts and status writes.
+        public var apply: Duration = .zero
+    }
+
+    /// One round: reload what `cause` names (and nodes; everything now and
+    /// then), stop what was canceled, allocate, apply.
+    @discardableResult
+    public func round(_ cause: RoundCause = .everything) async throws -> RoundTimings {
+        var timings = RoundTimings()
+        var phaseStart = ContinuousClock.now
+        func lap() -> Duration {
+            let now = ContinuousClock.now
+            defer { phaseStart = now }
+            return now - phaseStart
+        }
+        let fullRefreshDue = lastFullRefresh.map { clock() - $0 >= settings.fullRefreshSeconds } ?? true
+        if cause.everything || fullRefreshDue {
+            try await refresh()
+        } else {
+            try await refresh(cause)
+        }
         try await stopCanceled()
         try await enforceTimeLimits(now: clock())
         let now = clock()
@@ -113,8 +139,10 @@ public actor Scheduler {
             round: .init(
                 policy: settings.policy, now: now, minResizeInterval: settings.minResizeInterval,
                 defaultRestartSeconds: settings.defaultRestartSeconds))
+        timings.refresh = lap()
         let decision = try await allocator.allocate(snapshot)
         let plan = RoundPlan.plan(decision, jobs: snapshot.jobs.compactMap { jobs[$0.name] })
+        timings.allocate = lap()
         try await storePolicyState(plan.policyState)
         // Safe order: everything that frees GPUs first, all at once; then starts.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -144,9 +172,42 @@ public actor Scheduler {
             return job.spec.timeLimitSeconds.map { now + Double($0) - job.record.running(at: now) }
         }.filter { $0 > now }
         if let next = wakeUps.min() { requestRound(.milliseconds(Int64((next - now) * 1000) + 10)) }
+        timings.apply = lap()
+        return timings
+    }
+
+    /// Reads what `cause` names: those jobs (new ones with their records and
+    /// estimates), every estimate after a metrics event, and the nodes.
+    private func refresh(_ cause: RoundCause) async throws {
+        var added: [String] = []
+        for stored in try await storage.jobs(named: cause.jobs.sorted()) {
+            let name = stored.name
+            let active = stored.spec.accelerator == settings.accelerator && !stored.status.state.isTerminal
+            if var held = jobs[name], active || held.hasWorkers {
+                // A job canceled (or failed back) with workers up stays until they are stopped.
+                held.stored = stored
+                jobs[name] = held
+            } else if active {
+                jobs[name] = ManagedJob(stored: stored, record: SchedulerRecord())
+                added.append(name)
+            } else {
+                jobs[name] = nil
+            }
+        }
+        let info = try await storage.info(jobs: cause.estimates ? jobs.keys.sorted() : added)
+        for name in added {
+            if let record = info[name]?.scheduler { jobs[name]?.record = record }
+        }
+        if cause.estimates {
+            estimates = info.compactMapValues(\.estimate)
+        } else {
+            for name in added { estimates[name] = info[name]?.estimate }
+        }
+        nodes = try await storage.nodes(accelerator: settings.accelerator)
     }
 
     private func refresh() async throws {
+        lastFullRefresh = clock()
         let active = try await storage.activeJobs(accelerator: settings.accelerator)
         var next: [String: ManagedJob] = [:]
         let names = Set(active.map(\.name)).union(jobs.filter { $0.value.hasWorkers }.map(\.key))

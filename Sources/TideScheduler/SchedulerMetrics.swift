@@ -27,6 +27,17 @@ public final class SchedulerMetrics: Sendable {
         ).record(duration)
     }
 
+    func recordPhases(_ timings: Scheduler.RoundTimings) {
+        let descriptor = MetricNameDescriptor(
+            metricName: "tide_scheduler_round_phase_duration", unitName: "seconds",
+            helpText: "A round's phases: refresh (reads), allocate (snapshot, RPC, plan), apply (workers, statuses)")
+        for (phase, duration) in [("refresh", timings.refresh), ("allocate", timings.allocate), ("apply", timings.apply)] {
+            registry.makeDurationHistogram(
+                descriptor: descriptor, labels: [("accelerator", accelerator), ("phase", phase)], buckets: Self.buckets
+            ).record(duration)
+        }
+    }
+
     func recordExit(result: String) {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(metricName: "tide_scheduler_worker_exits", unitName: "total", helpText: "Worker exits seen"),

@@ -94,13 +94,19 @@ public struct SchedulerService: Service {
     }
 
     private func roundLoop() async {
+        // After a failed round, read everything again: what failed may have been a read.
+        var retryEverything = false
         for await _ in trigger.wakeUps {
             try? await Task.sleep(for: timing.debounce)
             let deliveries = trigger.takeDeliveries()
             let start = ContinuousClock.now
             do {
-                try await scheduler.round()
+                var cause = RoundCause.from(deliveries)
+                if retryEverything { cause.everything = true }
+                let timings = try await scheduler.round(cause)
+                retryEverything = false
                 metrics.recordRound(duration: .now - start, failed: false)
+                metrics.recordPhases(timings)
                 let held = await scheduler.heldJobs
                 metrics.setJobs(held.count, withWorkers: held.filter(\.hasWorkers).count)
                 for delivery in deliveries { try? await delivery.ack() }
@@ -108,6 +114,7 @@ public struct SchedulerService: Service {
                 metrics.recordRound(duration: .now - start, failed: true)
                 logger.warning("round failed; trying again", metadata: ["error": "\(error)"])
                 trigger.putBack(deliveries)
+                retryEverything = true
                 trigger.wake(after: timing.retry)
             }
         }

@@ -10,6 +10,8 @@ public struct SchedulerSettings: Sendable {
     public var stopGrace: Duration = .seconds(10)
     /// A gang whose workers have not all started by then gives its GPUs back and waits again.
     public var gangStartTimeout: Duration = .seconds(120)
+    /// Rounds read only the jobs their events name; every job is read again at least this often.
+    public var fullRefreshSeconds: Double = 30
     /// Restart cost assumed until the collector has measured one.
     public var defaultRestartSeconds: Double = 30
 

@@ -8,6 +8,8 @@ public protocol SchedulerStorage: Sendable {
     func activeJobs(accelerator: String) async throws -> [StoredJob]
     /// One job by stored name, whatever its state.
     func job(named name: String) async throws -> StoredJob?
+    /// The jobs of these stored names that exist, whatever their state.
+    func jobs(named names: [String]) async throws -> [StoredJob]
     /// This GPU type's nodes.
     func nodes(accelerator: String) async throws -> [NodeRecord]
     /// The `job_info` documents of `jobs`: the scheduler's records and the collector's estimates.
