@@ -93,7 +93,7 @@ struct Placer {
         // Validation looked each group's node up already: its indices need no hashing here.
         var groupStart = 0
         for (index, job) in problem.jobs.enumerated() {
-            let placement = job.snapshot.placement
+            let placement = problem.snapshot.jobs[index].placement
             defer { groupStart += placement.count }
             guard job.isRunning && counts[index] > 0 else { continue }
             var workersLeft = min(counts[index], job.current)
@@ -178,7 +178,7 @@ struct Placer {
         let movable = problem.jobs.indices.filter { other in
             let candidate = problem.jobs[other]
             return other != index && candidate.isRunning && counts[other] == candidate.current
-                && candidate.snapshot.preemptible && !candidate.recentlyResized
+                && problem.snapshot.jobs[other].preemptible && !candidate.recentlyResized
         }
         let nodesByRoom = free.indices.sorted { a, b in
             let roomA = free[a].count + movable.reduce(0) { $0 + (holdings[$1][a]?.count ?? 0) }
@@ -187,9 +187,9 @@ struct Placer {
         }
         for node in nodesByRoom where placed < counts[index] {
             let occupants = movable.filter { holdings[$0][node] != nil }
-                .sorted { (holdings[$0][node]!.count, problem.jobs[$0].name) < (holdings[$1][node]!.count, problem.jobs[$1].name) }
+                .sorted { (holdings[$0][node]!.count, problem.snapshot.jobs[$0].name) < (holdings[$1][node]!.count, problem.snapshot.jobs[$1].name) }
             for occupant in occupants where free[node].count < job.gpusPerWorker * (counts[index] - placed) {
-                relocate(occupant, off: node, unblocking: job.name)
+                relocate(occupant, off: node, unblocking: problem.snapshot.jobs[index].name)
             }
             placed += take(min(counts[index] - placed, free[node].count / job.gpusPerWorker), on: node, for: index)
         }
@@ -220,6 +220,7 @@ struct Placer {
 
     private func placement(of index: Int) -> [NodeGPUs] {
         let held = holdings[index].groups
+        if held.isEmpty { return [] }
         // Node ranks order as the names do, without comparing strings; most
         // jobs hold one node or none, which need no sort at all.
         let groups = held.count < 2 ? held : held.sorted { nodeRank[$0.node] < nodeRank[$1.node] }
@@ -236,9 +237,9 @@ struct Placer {
     }
 
     private func result(fragmented: Set<Int>) -> Result {
-        let placements = problem.jobs.indices.map { untouched[$0] ? problem.jobs[$0].snapshot.placement : placement(of: $0) }
-        let moves = movedFrom.keys.sorted { problem.jobs[$0].name < problem.jobs[$1].name }.map { index in
-            Move(job: problem.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
+        let placements = problem.jobs.indices.map { untouched[$0] ? problem.snapshot.jobs[$0].placement : placement(of: $0) }
+        let moves = movedFrom.keys.sorted { problem.snapshot.jobs[$0].name < problem.snapshot.jobs[$1].name }.map { index in
+            Move(job: problem.snapshot.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
         }
         return Result(counts: counts, placements: placements, moves: moves, fragmented: fragmented)
     }

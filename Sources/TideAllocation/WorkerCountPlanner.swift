@@ -108,9 +108,10 @@ struct WorkerCountPlanner {
         self.problem = problem
         self.rules = rules
         rigid = rules.isRigid
-        sizes = problem.jobs.map(\.gpusPerWorker)
-        minimums = problem.jobs.map(\.minWorkers)
-        priorities = problem.jobs.map(\.priority)
+        // Closures, not key paths: a key path is applied through the runtime, per job.
+        sizes = problem.jobs.map { $0.gpusPerWorker }
+        minimums = problem.jobs.map { $0.minWorkers }
+        priorities = problem.jobs.map { $0.priority }
         counts = Array(repeating: 0, count: problem.jobs.count)
         free = problem.capacity
         holds = Array(repeating: .none, count: problem.jobs.count)
