@@ -28,7 +28,7 @@ struct WorkerCountPlanner {
         /// Whether admitting the first job may stop the second, softly held, job.
         var mayStop: (Int, Int) -> Bool = { _, _ in false }
         /// A job may stop no more holds than one of its tier earlier in the
-        /// order with a lower threshold (`mayStop` must respect this).
+        /// order with a threshold as low (`mayStop` must respect this).
         var stopThreshold: (Int) -> Double = { _ in 0 }
         /// Whether admitting this job may stop some softly held job (a cheap upper bound of `mayStop`).
         var mayStopAny: (Int) -> Bool = { _ in false }
@@ -81,9 +81,9 @@ struct WorkerCountPlanner {
     private var shrinkableGPUs = 0
     private var lowestHeldPriority = Int.max
     private var wholeWorkersBySize: [Int: Int] = [:]
-    /// Claims that failed, per priority: a later claim of as much, whose
-    /// stop threshold is as high (it may stop no more jobs), fails too.
-    private var failedClaims: [Int: [(threshold: Double, need: Int)]] = [:]
+    /// Claims that failed: a later claim of as much, of the same priority,
+    /// whose stop threshold is as high (it may stop no more jobs), fails too.
+    private var failedClaims = FailedClaims()
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
     /// Per held job, the workers it owns (at least its minimum): asked of
@@ -92,6 +92,15 @@ struct WorkerCountPlanner {
     /// The holders some claim may take GPUs from, in reclaim order: a claim
     /// scans these, not the (often far longer) list of every holder.
     private var reclaimableLastFirst: [Int] = []
+    /// The holders of `reclaimableLastFirst` that the last claim found able
+    /// to give it GPUs, or did not reach. A later claim of its priority
+    /// whose stop threshold is as high may take from no other holder
+    /// (`stopThreshold`; counts only fall), so it scans these instead: most
+    /// holders give nothing to most claims, and a scan would pass them again
+    /// and again.
+    private var candidates: [Int] = []
+    /// The priority and the stop threshold `candidates` hold for.
+    private var candidatesFor: (priority: Int, threshold: Double)?
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
     private var shrinkableLastFirst: [Int] = []
@@ -214,11 +223,11 @@ struct WorkerCountPlanner {
         // of a tier may stop no more than earlier ones: a claim that failed
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
-        if failedClaims[job.priority, default: []].contains(where: { $0.threshold <= threshold && $0.need <= need }) {
+        if failedClaims.implyFailure(priority: job.priority, threshold: threshold, need: need) {
             return false
         }
-        guard reclaim(need, for: index) else {
-            failedClaims[job.priority, default: []].append((threshold, need))
+        guard reclaim(need, for: index, threshold: threshold) else {
+            failedClaims.record(priority: job.priority, threshold: threshold, need: need)
             return false
         }
         take(width, for: index)
@@ -240,24 +249,44 @@ struct WorkerCountPlanner {
     /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
     /// borrowed GPUs (above a job's owned width) all at once, then shrinks to
     /// minimums, then stops. Changes nothing when it cannot.
-    private mutating func reclaim(_ need: Int, for claimant: Int) -> Bool {
+    private mutating func reclaim(_ need: Int, for claimant: Int, threshold: Double) -> Bool {
         // Shrinking others beats stopping one: look on while shrinks alone could still do.
         let shrinksCanDo = free + shrinkableGPUs >= need
         if shrinksCanDo && !rigid { return reclaimByShrinking(need, for: claimant) }
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
+        let priority = priorities[claimant]
+        if let known = candidatesFor, known.priority == priority, known.threshold <= threshold {
+            candidatesFor = (priority, threshold)
+        } else {
+            candidates = reclaimableLastFirst
+            // A NaN threshold orders with nothing: the list then serves this claim alone.
+            candidatesFor = threshold.isNaN ? nil : (priority, threshold)
+        }
         var reclaimable = free, byShrinking = free
-        for holder in reclaimableLastFirst {
+        // Holders that give this claim nothing are dropped as they are passed.
+        var kept = 0, read = 0
+        while read < candidates.count {
+            let holder = candidates[read]
+            read += 1
             let count = counts[holder]
-            guard count > 0, holder != claimant else { continue }
+            guard count > 0 else { continue }
+            if holder == claimant {
+                candidates[kept] = holder
+                kept += 1
+                continue
+            }
             let floor = lowestCount(holder, for: claimant)
             if floor < count {
+                candidates[kept] = holder
+                kept += 1
                 floors.append(Floor(holder: holder, floor: floor))
                 reclaimable += (count - floor) * sizes[holder]
                 byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder]
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
             }
         }
+        candidates.removeSubrange(kept..<read)
         guard reclaimable >= need else { return false }
         // Each pass stops as soon as enough is free: nothing after that changes anything.
         for entry in floors {
