@@ -135,9 +135,14 @@ struct Placer {
     private mutating func fill(_ index: Int, workers: Int, avoiding avoided: Int? = nil) -> Int {
         let size = problem.jobs[index].gpusPerWorker
         var left = workers
-        let ownNodes = holdings[index].groups.map(\.node).sorted { (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0]) }
-        for node in ownNodes where left > 0 && node != avoided {
-            left -= take(min(left, free[node].count / size), on: node, for: index)
+        // A new job holds nothing yet: most fills have no own node to try.
+        if !holdings[index].isEmpty {
+            let ownNodes = holdings[index].groups.map { $0.node }.sorted {
+                (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0])
+            }
+            for node in ownNodes where left > 0 && node != avoided {
+                left -= take(min(left, free[node].count / size), on: node, for: index)
+            }
         }
         while left > 0 {
             // Best fit: the fullest node that takes all that is left, else the emptiest.
@@ -152,7 +157,9 @@ struct Placer {
     private mutating func take(_ workers: Int, on node: Int, for index: Int) -> Int {
         // Taking nothing must not leave an empty group in the placement.
         guard workers > 0 else { return 0 }
-        let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
+        // Copied out before the node's list shrinks: a slice would still
+        // share its buffer, and removing from it would copy the whole list.
+        let gpus = Array(free[node][..<min(workers * problem.jobs[index].gpusPerWorker, free[node].count)])
         holdings[index].add(gpus, on: node)
         untouched[index] = false
         free[node].removeFirst(gpus.count)

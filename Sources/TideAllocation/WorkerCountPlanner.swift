@@ -93,13 +93,16 @@ struct WorkerCountPlanner {
     /// scans these, not the (often far longer) list of every holder.
     private var reclaimableLastFirst: [Int] = []
     /// The holders of `reclaimableLastFirst` that the last claim found able
-    /// to give it GPUs, or did not reach. A later claim of its priority
+    /// to give it GPUs, or did not reach, as a list linked through their
+    /// positions there: `candidateNext[p]` is the next position still listed
+    /// after `p`, the first is `candidateHead`. A later claim of its priority
     /// whose stop threshold is as high may take from no other holder
     /// (`stopThreshold`; counts only fall), so it scans these instead: most
     /// holders give nothing to most claims, and a scan would pass them again
-    /// and again.
-    private var candidates: [Int] = []
-    /// The priority and the stop threshold `candidates` hold for.
+    /// and again. Linked, so that dropping one moves nothing.
+    private var candidateNext: [Int] = []
+    private var candidateHead = 0
+    /// The priority and the stop threshold the candidates hold for.
     private var candidatesFor: (priority: Int, threshold: Double)?
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
@@ -259,34 +262,32 @@ struct WorkerCountPlanner {
         if let known = candidatesFor, known.priority == priority, known.threshold <= threshold {
             candidatesFor = (priority, threshold)
         } else {
-            candidates = reclaimableLastFirst
+            candidateNext = Array(1...(reclaimableLastFirst.count + 1))
+            candidateHead = 0
             // A NaN threshold orders with nothing: the list then serves this claim alone.
             candidatesFor = threshold.isNaN ? nil : (priority, threshold)
         }
         var reclaimable = free, byShrinking = free
         // Holders that give this claim nothing are dropped as they are passed.
-        var kept = 0, read = 0
-        while read < candidates.count {
-            let holder = candidates[read]
-            read += 1
+        var previous = -1, position = candidateHead
+        while position < reclaimableLastFirst.count {
+            let holder = reclaimableLastFirst[position]
+            let next = candidateNext[position]
             let count = counts[holder]
-            guard count > 0 else { continue }
-            if holder == claimant {
-                candidates[kept] = holder
-                kept += 1
-                continue
-            }
-            let floor = lowestCount(holder, for: claimant)
+            let floor = count > 0 && holder != claimant ? lowestCount(holder, for: claimant) : count
             if floor < count {
-                candidates[kept] = holder
-                kept += 1
+                previous = position
                 floors.append(Floor(holder: holder, floor: floor))
                 reclaimable += (count - floor) * sizes[holder]
                 byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder]
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
+            } else if count == 0 || holder != claimant {
+                if previous < 0 { candidateHead = next } else { candidateNext[previous] = next }
+            } else {
+                previous = position
             }
+            position = next
         }
-        candidates.removeSubrange(kept..<read)
         guard reclaimable >= need else { return false }
         // Each pass stops as soon as enough is free: nothing after that changes anything.
         for entry in floors {
