@@ -44,7 +44,7 @@ extension AllocationPolicy {
     ) -> PolicyPlan {
         let marginal: (Int, Int) -> Double = gain ?? { index, workers in
             let job = problem.jobs[index]
-            return job.curve.hullGain(from: workers) / Double(job.gpusPerWorker)
+            return problem.curves[index].hullGain(from: workers) / Double(job.gpusPerWorker)
         }
         let rules = WorkerCountPlanner.PlanRules(
             order: order, admissionWidth: { problem.jobs[$0].minWorkers }, spareGain: marginal)

@@ -1,14 +1,11 @@
 /// A validated snapshot, digested for the policies: curves built, current
 /// counts read off placements, and the contract's hold rules worked out.
 public struct AllocationProblem: Sendable {
-    /// One job as the policies plan it. A class, so that planners passing
-    /// jobs around copy a reference, not a snapshot full of strings.
-    public final class Job: Sendable {
-        /// The job as the snapshot gives it. Read from the snapshot's array,
-        /// which every job of a round shares: a copy per job would retain
-        /// (and later release) each of its strings, tables and arrays.
-        public var snapshot: JobSnapshot { snapshots[index] }
-        public let curve: SpeedupCurve
+    /// One job as the policies plan it: the numbers planning reads, in a
+    /// plain value (no references: copying one costs no retain). The
+    /// round's jobs sit in one array, with no object allocated per job; its
+    /// curve is `curves[index]`, the rest of it `snapshot.jobs[index]`.
+    public struct Job: Sendable {
         /// Workers it holds now.
         public let current: Int
         /// A non-preemptible running job keeps at least this many workers.
@@ -16,35 +13,19 @@ public struct AllocationProblem: Sendable {
         /// Resized less than `minResizeInterval` ago: keeps its count unless a
         /// higher-priority job or a gang minimum needs its GPUs.
         public let recentlyResized: Bool
-        private let snapshots: [JobSnapshot]
-        private let index: Int
-
-        init(snapshots: [JobSnapshot], index: Int, curve: SpeedupCurve, current: Int, floor: Int, recentlyResized: Bool) {
-            self.snapshots = snapshots
-            self.index = index
-            self.curve = curve
-            self.current = current
-            self.floor = floor
-            self.recentlyResized = recentlyResized
-            let snapshot = snapshots[index]
-            gpusPerWorker = snapshot.gpusPerWorker
-            minWorkers = snapshot.minWorkers
-            maxWorkers = snapshot.maxWorkers
-            priority = snapshot.priority
-        }
-
         public let gpusPerWorker: Int
         public let minWorkers: Int
         public let maxWorkers: Int
         public let priority: Int
-        public var name: String { snapshots[index].name }
-        public var isRunning: Bool { current > 0 }
         /// The width a rigid policy runs the job at.
-        public var rigidWidth: Int { snapshot.requestedWorkers }
+        public let rigidWidth: Int
+        public var isRunning: Bool { current > 0 }
     }
 
     public let snapshot: AllocationSnapshot
     public let jobs: [Job]
+    /// Each job's speedup curve, indexed like `jobs`; all share one buffer.
+    public let curves: [SpeedupCurve]
     /// GPUs this round may hand out, over all nodes.
     public let capacity: Int
     /// The most GPUs available on one node: a worker never spans nodes.
@@ -69,21 +50,33 @@ public struct AllocationProblem: Sendable {
         self.snapshot = snapshot
         capacity = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count }
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }
-        var curves = SpeedupCurve.Cache()
         let snapshots = snapshot.jobs
-        jobs = snapshots.indices.map { index in
-            let current = snapshots[index].currentWorkers
-            let clamped = min(current, snapshots[index].maxWorkers)
-            let floor = snapshots[index].preemptible || current == 0 ? 0 : max(clamped, snapshots[index].minWorkers)
-            let recent = current > 0 && (snapshots[index].lastResizeTime ?? snapshots[index].firstStartTime).map {
-                snapshot.now - $0 < snapshot.minResizeInterval
-            } == true
-            return Job(
-                snapshots: snapshots, index: index,
-                curve: curves.curve(
-                    table: snapshots[index].speedup, measuredWorkers: snapshots[index].measuredWorkers,
-                    requestedWorkers: snapshots[index].requestedWorkers, maxWorkers: snapshots[index].maxWorkers),
-                current: current, floor: floor, recentlyResized: recent)
+        // All curves first, into one buffer; then the jobs, which share it.
+        var store = SpeedupCurve.Store(reservingFor: snapshots.count)
+        let spans = snapshots.withUnsafeBufferPointer { jobs in
+            jobs.indices.map { index in
+                store.add(
+                    table: jobs[index].speedup, measuredWorkers: jobs[index].measuredWorkers,
+                    requestedWorkers: jobs[index].requestedWorkers, maxWorkers: jobs[index].maxWorkers)
+            }
+        }
+        let now = snapshot.now, minResizeInterval = snapshot.minResizeInterval
+        curves = spans.map { store.curve($0) }
+        jobs = snapshots.withUnsafeBufferPointer { jobs in
+            jobs.indices.map { index in
+                let job = jobs.baseAddress! + index
+                let current = job.pointee.currentWorkers
+                let clamped = min(current, job.pointee.maxWorkers)
+                let floor = job.pointee.preemptible || current == 0 ? 0 : max(clamped, job.pointee.minWorkers)
+                let recent = current > 0 && (job.pointee.lastResizeTime ?? job.pointee.firstStartTime).map {
+                    now - $0 < minResizeInterval
+                } == true
+                return Job(
+                    current: current, floor: floor, recentlyResized: recent,
+                    gpusPerWorker: job.pointee.gpusPerWorker, minWorkers: job.pointee.minWorkers,
+                    maxWorkers: job.pointee.maxWorkers, priority: job.pointee.priority,
+                    rigidWidth: job.pointee.requestedWorkers)
+            }
         }
         workerCaps = Array(repeating: Int.max, count: snapshot.jobs.count)
     }
@@ -107,14 +100,13 @@ public struct AllocationProblem: Sendable {
         // Sort plain values, not indices into classes: a comparison then
         // neither retains a job nor calls a closure.
         var entries = jobs.indices.map { index in
-            let job = jobs[index]
-            return SortEntry(priority: job.priority, key: key(index), submitTime: job.snapshot.submitTime, index: index)
+            SortEntry(priority: jobs[index].priority, key: key(index), submitTime: snapshot.jobs[index].submitTime, index: index)
         }
         entries.sort { a, b in
             if a.priority != b.priority { return a.priority > b.priority }
             if a.key != b.key { return a.key < b.key }
             if a.submitTime != b.submitTime { return a.submitTime < b.submitTime }
-            return jobs[a.index].name < jobs[b.index].name
+            return snapshot.jobs[a.index].name < snapshot.jobs[b.index].name
         }
         return entries.map(\.index)
     }

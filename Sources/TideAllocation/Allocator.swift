@@ -54,12 +54,13 @@ public enum Allocator {
         decision.policyState = problem.jobIndexByName.mapValues { plan.state[$0] }
         let anyFragmented = !placed.fragmented.isEmpty
         for (index, job) in problem.jobs.enumerated() {
+            let name = problem.snapshot.jobs[index].name
             if placed.counts[index] > 0 {
-                decision.allocations[job.name] = JobAllocation(
+                decision.allocations[name] = JobAllocation(
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
                 let fragmented = (anyFragmented && placed.fragmented.contains(index)) || problem.workerCaps[index] < job.minWorkers
-                decision.pending[job.name] = reasons.explain(job, freeAfter: freeAfter, fragmented: fragmented)
+                decision.pending[name] = reasons.explain(job, freeAfter: freeAfter, fragmented: fragmented)
             }
         }
         return decision

@@ -93,7 +93,7 @@ struct Placer {
         // Validation looked each group's node up already: its indices need no hashing here.
         var groupStart = 0
         for (index, job) in problem.jobs.enumerated() {
-            let placement = job.snapshot.placement
+            let placement = problem.snapshot.jobs[index].placement
             defer { groupStart += placement.count }
             guard job.isRunning && counts[index] > 0 else { continue }
             var workersLeft = min(counts[index], job.current)
@@ -135,9 +135,14 @@ struct Placer {
     private mutating func fill(_ index: Int, workers: Int, avoiding avoided: Int? = nil) -> Int {
         let size = problem.jobs[index].gpusPerWorker
         var left = workers
-        let ownNodes = holdings[index].groups.map(\.node).sorted { (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0]) }
-        for node in ownNodes where left > 0 && node != avoided {
-            left -= take(min(left, free[node].count / size), on: node, for: index)
+        // A new job holds nothing yet: most fills have no own node to try.
+        if !holdings[index].isEmpty {
+            let ownNodes = holdings[index].groups.map { $0.node }.sorted {
+                (free[$0].count, nodeRank[$1]) > (free[$1].count, nodeRank[$0])
+            }
+            for node in ownNodes where left > 0 && node != avoided {
+                left -= take(min(left, free[node].count / size), on: node, for: index)
+            }
         }
         while left > 0 {
             // Best fit: the fullest node that takes all that is left, else the emptiest.
@@ -152,7 +157,9 @@ struct Placer {
     private mutating func take(_ workers: Int, on node: Int, for index: Int) -> Int {
         // Taking nothing must not leave an empty group in the placement.
         guard workers > 0 else { return 0 }
-        let gpus = free[node].prefix(workers * problem.jobs[index].gpusPerWorker)
+        // Copied out before the node's list shrinks: a slice would still
+        // share its buffer, and removing from it would copy the whole list.
+        let gpus = Array(free[node][..<min(workers * problem.jobs[index].gpusPerWorker, free[node].count)])
         holdings[index].add(gpus, on: node)
         untouched[index] = false
         free[node].removeFirst(gpus.count)
@@ -178,7 +185,7 @@ struct Placer {
         let movable = problem.jobs.indices.filter { other in
             let candidate = problem.jobs[other]
             return other != index && candidate.isRunning && counts[other] == candidate.current
-                && candidate.snapshot.preemptible && !candidate.recentlyResized
+                && problem.snapshot.jobs[other].preemptible && !candidate.recentlyResized
         }
         let nodesByRoom = free.indices.sorted { a, b in
             let roomA = free[a].count + movable.reduce(0) { $0 + (holdings[$1][a]?.count ?? 0) }
@@ -187,9 +194,9 @@ struct Placer {
         }
         for node in nodesByRoom where placed < counts[index] {
             let occupants = movable.filter { holdings[$0][node] != nil }
-                .sorted { (holdings[$0][node]!.count, problem.jobs[$0].name) < (holdings[$1][node]!.count, problem.jobs[$1].name) }
+                .sorted { (holdings[$0][node]!.count, problem.snapshot.jobs[$0].name) < (holdings[$1][node]!.count, problem.snapshot.jobs[$1].name) }
             for occupant in occupants where free[node].count < job.gpusPerWorker * (counts[index] - placed) {
-                relocate(occupant, off: node, unblocking: job.name)
+                relocate(occupant, off: node, unblocking: problem.snapshot.jobs[index].name)
             }
             placed += take(min(counts[index] - placed, free[node].count / job.gpusPerWorker), on: node, for: index)
         }
@@ -220,6 +227,7 @@ struct Placer {
 
     private func placement(of index: Int) -> [NodeGPUs] {
         let held = holdings[index].groups
+        if held.isEmpty { return [] }
         // Node ranks order as the names do, without comparing strings; most
         // jobs hold one node or none, which need no sort at all.
         let groups = held.count < 2 ? held : held.sorted { nodeRank[$0.node] < nodeRank[$1.node] }
@@ -236,9 +244,9 @@ struct Placer {
     }
 
     private func result(fragmented: Set<Int>) -> Result {
-        let placements = problem.jobs.indices.map { untouched[$0] ? problem.jobs[$0].snapshot.placement : placement(of: $0) }
-        let moves = movedFrom.keys.sorted { problem.jobs[$0].name < problem.jobs[$1].name }.map { index in
-            Move(job: problem.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
+        let placements = problem.jobs.indices.map { untouched[$0] ? problem.snapshot.jobs[$0].placement : placement(of: $0) }
+        let moves = movedFrom.keys.sorted { problem.snapshot.jobs[$0].name < problem.snapshot.jobs[$1].name }.map { index in
+            Move(job: problem.snapshot.jobs[index].name, from: movedFrom[index]!, to: placements[index], reason: moveReason[index]!)
         }
         return Result(counts: counts, placements: placements, moves: moves, fragmented: fragmented)
     }

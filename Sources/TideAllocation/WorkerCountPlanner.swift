@@ -28,7 +28,7 @@ struct WorkerCountPlanner {
         /// Whether admitting the first job may stop the second, softly held, job.
         var mayStop: (Int, Int) -> Bool = { _, _ in false }
         /// A job may stop no more holds than one of its tier earlier in the
-        /// order with a lower threshold (`mayStop` must respect this).
+        /// order with a threshold as low (`mayStop` must respect this).
         var stopThreshold: (Int) -> Double = { _ in 0 }
         /// Whether admitting this job may stop some softly held job (a cheap upper bound of `mayStop`).
         var mayStopAny: (Int) -> Bool = { _ in false }
@@ -81,9 +81,9 @@ struct WorkerCountPlanner {
     private var shrinkableGPUs = 0
     private var lowestHeldPriority = Int.max
     private var wholeWorkersBySize: [Int: Int] = [:]
-    /// Claims that failed, per priority: a later claim of as much, whose
-    /// stop threshold is as high (it may stop no more jobs), fails too.
-    private var failedClaims: [Int: [(threshold: Double, need: Int)]] = [:]
+    /// Claims that failed: a later claim of as much, of the same priority,
+    /// whose stop threshold is as high (it may stop no more jobs), fails too.
+    private var failedClaims = FailedClaims()
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
     /// Per held job, the workers it owns (at least its minimum): asked of
@@ -92,6 +92,18 @@ struct WorkerCountPlanner {
     /// The holders some claim may take GPUs from, in reclaim order: a claim
     /// scans these, not the (often far longer) list of every holder.
     private var reclaimableLastFirst: [Int] = []
+    /// The holders of `reclaimableLastFirst` that the last claim found able
+    /// to give it GPUs, or did not reach, as a list linked through their
+    /// positions there: `candidateNext[p]` is the next position still listed
+    /// after `p`, the first is `candidateHead`. A later claim of its priority
+    /// whose stop threshold is as high may take from no other holder
+    /// (`stopThreshold`; counts only fall), so it scans these instead: most
+    /// holders give nothing to most claims, and a scan would pass them again
+    /// and again. Linked, so that dropping one moves nothing.
+    private var candidateNext: [Int] = []
+    private var candidateHead = 0
+    /// The priority and the stop threshold the candidates hold for.
+    private var candidatesFor: (priority: Int, threshold: Double)?
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
     private var shrinkableLastFirst: [Int] = []
@@ -108,9 +120,10 @@ struct WorkerCountPlanner {
         self.problem = problem
         self.rules = rules
         rigid = rules.isRigid
-        sizes = problem.jobs.map(\.gpusPerWorker)
-        minimums = problem.jobs.map(\.minWorkers)
-        priorities = problem.jobs.map(\.priority)
+        // Closures, not key paths: a key path is applied through the runtime, per job.
+        sizes = problem.jobs.map { $0.gpusPerWorker }
+        minimums = problem.jobs.map { $0.minWorkers }
+        priorities = problem.jobs.map { $0.priority }
         counts = Array(repeating: 0, count: problem.jobs.count)
         free = problem.capacity
         holds = Array(repeating: .none, count: problem.jobs.count)
@@ -217,11 +230,11 @@ struct WorkerCountPlanner {
         // of a tier may stop no more than earlier ones: a claim that failed
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
-        if failedClaims[job.priority, default: []].contains(where: { $0.threshold <= threshold && $0.need <= need }) {
+        if failedClaims.implyFailure(priority: job.priority, threshold: threshold, need: need) {
             return false
         }
-        guard reclaim(need, for: index) else {
-            failedClaims[job.priority, default: []].append((threshold, need))
+        guard reclaim(need, for: index, threshold: threshold) else {
+            failedClaims.record(priority: job.priority, threshold: threshold, need: need)
             return false
         }
         take(width, for: index)
@@ -243,23 +256,41 @@ struct WorkerCountPlanner {
     /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
     /// borrowed GPUs (above a job's owned width) all at once, then shrinks to
     /// minimums, then stops. Changes nothing when it cannot.
-    private mutating func reclaim(_ need: Int, for claimant: Int) -> Bool {
+    private mutating func reclaim(_ need: Int, for claimant: Int, threshold: Double) -> Bool {
         // Shrinking others beats stopping one: look on while shrinks alone could still do.
         let shrinksCanDo = free + shrinkableGPUs >= need
         if shrinksCanDo && !rigid { return reclaimByShrinking(need, for: claimant) }
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
+        let priority = priorities[claimant]
+        if let known = candidatesFor, known.priority == priority, known.threshold <= threshold {
+            candidatesFor = (priority, threshold)
+        } else {
+            candidateNext = Array(1...(reclaimableLastFirst.count + 1))
+            candidateHead = 0
+            // A NaN threshold orders with nothing: the list then serves this claim alone.
+            candidatesFor = threshold.isNaN ? nil : (priority, threshold)
+        }
         var reclaimable = free, byShrinking = free
-        for holder in reclaimableLastFirst {
+        // Holders that give this claim nothing are dropped as they are passed.
+        var previous = -1, position = candidateHead
+        while position < reclaimableLastFirst.count {
+            let holder = reclaimableLastFirst[position]
+            let next = candidateNext[position]
             let count = counts[holder]
-            guard count > 0, holder != claimant else { continue }
-            let floor = lowestCount(holder, for: claimant)
+            let floor = count > 0 && holder != claimant ? lowestCount(holder, for: claimant) : count
             if floor < count {
+                previous = position
                 floors.append(Floor(holder: holder, floor: floor))
                 reclaimable += (count - floor) * sizes[holder]
                 byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder]
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
+            } else if count == 0 || holder != claimant {
+                if previous < 0 { candidateHead = next } else { candidateNext[previous] = next }
+            } else {
+                previous = position
             }
+            position = next
         }
         guard reclaimable >= need else { return false }
         // Each pass stops as soon as enough is free: nothing after that changes anything.

@@ -11,13 +11,13 @@ struct AFSLPolicy: AllocationPolicy {
     let name = "afs-l"
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
-        let known = problem.jobs.compactMap(\.snapshot.remainingSeconds).sorted()
+        let known = problem.snapshot.jobs.compactMap(\.remainingSeconds).sorted()
         let fallback = known.isEmpty ? 3_600 : known[known.count / 2]
-        let length = problem.jobs.map { max($0.snapshot.remainingSeconds ?? fallback, 1) }
-        let order = problem.order { length[$0] / problem.jobs[$0].curve.speedup(problem.jobs[$0].minWorkers) }
+        let length = problem.snapshot.jobs.map { max($0.remainingSeconds ?? fallback, 1) }
+        let order = problem.order { length[$0] / problem.curves[$0].speedup(problem.jobs[$0].minWorkers) }
         return elasticPlan(problem, order: order) { index, workers in
             let job = problem.jobs[index]
-            return job.curve.hullGain(from: workers) / Double(job.gpusPerWorker) / length[index]
+            return problem.curves[index].hullGain(from: workers) / Double(job.gpusPerWorker) / length[index]
         }
     }
 }

@@ -50,14 +50,15 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
         var choice = [Int32](repeating: 0, count: jobs.count * width)
         for position in stride(from: jobs.count - 1, through: 0, by: -1) {
             let job = problem.jobs[jobs[position]]
-            let options = job.minWorkers...min(usefulWidths(job).upperBound, problem.workerCaps[jobs[position]])
+            let curve = problem.curves[jobs[position]]
+            let options = job.minWorkers...min(usefulWidths(job, curve: curve).upperBound, problem.workerCaps[jobs[position]])
             for c in 0...capacity {
                 var bestValue = best[(position + 1) * width + c]
                 var bestWorkers = 0
                 for workers in options {
                     let gpus = workers * job.gpusPerWorker
                     if gpus > c { break }
-                    let value = job.curve.speedup(workers) + best[(position + 1) * width + c - gpus]
+                    let value = curve.speedup(workers) + best[(position + 1) * width + c - gpus]
                     if value > bestValue + 1e-9 || (abs(value - bestValue) <= 1e-9 && workers > bestWorkers) {
                         bestValue = value
                         bestWorkers = workers
@@ -80,10 +81,10 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
     }
 
     /// Widths from the minimum up to where the planning curve stops rising.
-    private static func usefulWidths(_ job: AllocationProblem.Job) -> ClosedRange<Int> {
+    private static func usefulWidths(_ job: AllocationProblem.Job, curve: SpeedupCurve) -> ClosedRange<Int> {
         var top = job.minWorkers
         for workers in stride(from: job.minWorkers + 1, through: job.maxWorkers, by: 1)
-        where job.curve.speedup(workers) > job.curve.speedup(top) + 1e-9 {
+        where curve.speedup(workers) > curve.speedup(top) + 1e-9 {
             top = workers
         }
         return job.minWorkers...top

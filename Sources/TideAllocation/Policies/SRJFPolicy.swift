@@ -14,7 +14,7 @@ struct SRJFPolicy: AllocationPolicy {
     static func order(_ problem: AllocationProblem, width: (AllocationProblem.Job) -> Int) -> [Int] {
         problem.order { index in
             let job = problem.jobs[index]
-            return job.snapshot.remainingSeconds.map { $0 / job.curve.speedup(max(width(job), 1)) } ?? .infinity
+            return problem.snapshot.jobs[index].remainingSeconds.map { $0 / problem.curves[index].speedup(max(width(job), 1)) } ?? .infinity
         }
     }
 }

@@ -63,12 +63,18 @@ struct TidePolicy: AllocationPolicy {
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         let jobs = problem.jobs
-        let remaining = jobs.map(Self.expectedRemaining)
-        let width = jobs.map(Self.efficientWidth)
-        let neverRan = jobs.map { !$0.isRunning && $0.snapshot.firstStartTime == nil && $0.snapshot.measuredWorkers.isEmpty }
+        let curves = problem.curves
+        let snapshots = problem.snapshot.jobs
+        let remaining = jobs.indices.map { index in
+            Self.expectedRemaining(jobs[index], curve: curves[index], estimate: snapshots[index].remainingSeconds, runningSeconds: snapshots[index].runningSeconds)
+        }
+        let width = jobs.indices.map { Self.efficientWidth(jobs[$0], curve: curves[$0], measuredWorkers: snapshots[$0].measuredWorkers) }
+        let neverRan = jobs.indices.map {
+            !jobs[$0].isRunning && snapshots[$0].firstStartTime == nil && snapshots[$0].measuredWorkers.isEmpty
+        }
         let key = jobs.indices.map { index -> Double in
             let job = jobs[index]
-            return neverRan[index] ? -1 : remaining[index] / job.curve.speedup(job.isRunning ? job.current : width[index])
+            return neverRan[index] ? -1 : remaining[index] / curves[index].speedup(job.isRunning ? job.current : width[index])
         }
         let order = problem.order { key[$0] }
         // A constant, not a variable: `mayStop` reads it in the planner's
@@ -88,23 +94,29 @@ struct TidePolicy: AllocationPolicy {
             return total + (job.isRunning ? min(job.current, width[index]) : width[index]) * job.gpusPerWorker
         }
         let underloaded = Double(problem.capacity - demand) >= Self.idleFraction * Double(problem.capacity)
-        let settling = jobs.map { job -> Bool in
-            guard job.isRunning, let changed = job.snapshot.lastResizeTime ?? job.snapshot.firstStartTime else { return false }
-            let neverResized = job.snapshot.lastResizeTime == nil || job.snapshot.lastResizeTime == job.snapshot.firstStartTime
+        let settling = jobs.indices.map { index -> Bool in
+            let lastResize = snapshots[index].lastResizeTime, firstStart = snapshots[index].firstStartTime
+            guard jobs[index].isRunning, let changed = lastResize ?? firstStart else { return false }
+            let neverResized = lastResize == nil || lastResize == firstStart
             let settle = underloaded && neverResized ? Self.firstSettleSeconds : Self.settleSeconds
             return problem.snapshot.now - changed < settle
         }
         let longestRunning = jobs.indices.filter { jobs[$0].isRunning }.map { key[$0] }.max() ?? -1
         var cap = jobs.indices.map { index -> Int in
             let job = jobs[index]
-            if let better = Self.betterNarrowerWidth(job, remaining: remaining[index]) { return better }
+            let measured = snapshots[index].measuredWorkers
+            if let better = Self.betterNarrowerWidth(
+                job, curve: curves[index], measuredWorkers: measured, restartSeconds: snapshots[index].restartSeconds, remaining: remaining[index])
+            {
+                return better
+            }
             if settling[index] { return job.current }
-            return Self.bestBeforeDip(job) ?? Int.max
+            return Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured) ?? Int.max
         }
         let soonFree = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
-            guard job.isRunning, job.snapshot.remainingSeconds != nil,
-                remaining[index] / job.curve.speedup(job.current) <= Self.soonSeconds
+            guard job.isRunning, snapshots[index].remainingSeconds != nil,
+                remaining[index] / curves[index].speedup(job.current) <= Self.soonSeconds
             else { return total }
             return total + job.current * job.gpusPerWorker
         }
@@ -115,7 +127,7 @@ struct TidePolicy: AllocationPolicy {
                 order: order,
                 admissionWidth: { width[$0] },
                 spareGain: { index, workers in
-                    jobs[index].curve.hullGain(from: workers) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
+                    curves[index].hullGain(from: workers) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
                 growthCap: { capNow[$0] },
                 softHold: { jobs[$0].isRunning },
@@ -129,16 +141,16 @@ struct TidePolicy: AllocationPolicy {
                 },
                 mayBeStopped: { holder in !settling[holder] && key[holder] > Self.stopAfterSeconds },
                 reclaimCost: { index, workers in
-                    jobs[index].curve.hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
+                    curves[index].hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
                 ownedWidth: { width[$0] },
                 soonFreeGPUs: soonFree, reserveForWaiting: true)
             counts = WorkerCountPlanner.plan(problem, rules: rules)
             var changed = false
             for (index, job) in jobs.enumerated() where job.isRunning && counts[index] > job.current && cap[index] > job.current {
-                let before = remaining[index] / job.curve.speedup(job.current)
-                let saved = before - remaining[index] / job.curve.speedup(counts[index])
-                if saved < max(Self.growthRestarts * job.snapshot.restartSeconds, Self.growthFraction * before) {
+                let before = remaining[index] / curves[index].speedup(job.current)
+                let saved = before - remaining[index] / curves[index].speedup(counts[index])
+                if saved < max(Self.growthRestarts * snapshots[index].restartSeconds, Self.growthFraction * before) {
                     cap[index] = job.current
                     changed = true
                 }
@@ -149,17 +161,17 @@ struct TidePolicy: AllocationPolicy {
     }
 
     /// Remaining one-worker seconds: the estimate, else as long as it has run so far.
-    static func expectedRemaining(_ job: AllocationProblem.Job) -> Double {
-        if let estimate = job.snapshot.remainingSeconds { return estimate }
-        let width = job.curve.speedup(max(job.current, 1))
-        return max(job.snapshot.runningSeconds * width, 600)
+    static func expectedRemaining(_ job: AllocationProblem.Job, curve: SpeedupCurve, estimate: Double?, runningSeconds: Double) -> Double {
+        if let estimate { return estimate }
+        let width = curve.speedup(max(job.current, 1))
+        return max(runningSeconds * width, 600)
     }
 
     /// `requestedWorkers`, or the widest measured width that still scales well.
-    static func efficientWidth(_ job: AllocationProblem.Job) -> Int {
+    static func efficientWidth(_ job: AllocationProblem.Job, curve: SpeedupCurve, measuredWorkers: [Int]) -> Int {
         var widest = job.rigidWidth
-        for width in job.snapshot.measuredWorkers
-        where width > widest && width <= job.maxWorkers && job.curve.measured[width] >= efficientFraction * Double(width) {
+        for width in measuredWorkers
+        where width > widest && width <= job.maxWorkers && curve.measured[width] >= efficientFraction * Double(width) {
             widest = width
         }
         return min(widest, job.maxWorkers)
@@ -167,32 +179,33 @@ struct TidePolicy: AllocationPolicy {
 
     /// Past a measured dip, extrapolating from the dip still promises gains
     /// that are not there: growth stops at the best measured width.
-    static func bestBeforeDip(_ job: AllocationProblem.Job) -> Int? {
+    static func bestBeforeDip(_ job: AllocationProblem.Job, curve: SpeedupCurve, measuredWorkers: [Int]) -> Int? {
         var widest = 0, best = 0
-        for width in job.snapshot.measuredWorkers where width <= job.maxWorkers {
+        for width in measuredWorkers where width <= job.maxWorkers {
             widest = max(widest, width)
             // The narrowest of equally fast widths, as `max(by:)` over sorted widths gave.
-            if best == 0 || job.curve.measured[width] > job.curve.measured[best]
-                || (job.curve.measured[width] == job.curve.measured[best] && width < best)
+            if best == 0 || curve.measured[width] > curve.measured[best]
+                || (curve.measured[width] == curve.measured[best] && width < best)
             {
                 best = width
             }
         }
-        guard widest > 0, job.curve.measured[widest] < job.curve.measured[best] else { return nil }
+        guard widest > 0, curve.measured[widest] < curve.measured[best] else { return nil }
         return max(best, job.current)
     }
 
     /// A narrower measured width that runs a running job faster than its
     /// current one (a measured dip), when the time saved pays for the restart.
-    static func betterNarrowerWidth(_ job: AllocationProblem.Job, remaining: Double) -> Int? {
-        let measured = job.snapshot.measuredWorkers
+    static func betterNarrowerWidth(
+        _ job: AllocationProblem.Job, curve: SpeedupCurve, measuredWorkers measured: [Int], restartSeconds: Double, remaining: Double
+    ) -> Int? {
         guard job.isRunning, measured.contains(job.current), job.current <= job.maxWorkers else { return nil }
-        let now = job.curve.measured[job.current]
+        let now = curve.measured[job.current]
         guard let best = measured.filter({ $0 >= job.minWorkers && $0 < job.current })
-            .max(by: { (job.curve.measured[$0], -$0) < (job.curve.measured[$1], -$1) }),
-            job.curve.measured[best] > now * 1.02
+            .max(by: { (curve.measured[$0], -$0) < (curve.measured[$1], -$1) }),
+            curve.measured[best] > now * 1.02
         else { return nil }
-        let saved = remaining * (1 / now - 1 / job.curve.measured[best])
-        return saved > growthRestarts * job.snapshot.restartSeconds ? best : nil
+        let saved = remaining * (1 / now - 1 / curve.measured[best])
+        return saved > growthRestarts * restartSeconds ? best : nil
     }
 }

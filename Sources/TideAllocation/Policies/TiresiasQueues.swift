@@ -11,28 +11,29 @@ enum TiresiasQueues {
         var queue: Int
         var enteredAt: Double
         var attainedAtEntry: Double
+        /// Last round's state says exactly this entry, in its three members
+        /// alone: it is handed back as it is. Most jobs keep their entry from
+        /// round to round, and a shared object costs no allocation and no
+        /// hashing of its three keys.
+        var stateUnchanged = false
 
         var state: JSONValue {
             .object(["queue": .number(Double(queue)), "enteredAt": .number(enteredAt), "attainedAtEntry": .number(attainedAtEntry)])
         }
 
-        /// This entry as state, reusing `previous` when it already says exactly
-        /// this: most jobs keep their entry from round to round, and a shared
-        /// object costs no allocation and no hashing of its three keys.
-        func state(reusing previous: JSONValue) -> JSONValue {
-            guard case .object(let members) = previous, members.count == 3,
-                let fields = StateFields(members), let oldQueue = fields.queue, let oldEnteredAt = fields.enteredAt,
-                let oldAttained = fields.attainedAtEntry,
-                oldQueue.bitPattern == Double(queue).bitPattern, oldEnteredAt.bitPattern == enteredAt.bitPattern,
-                oldAttained.bitPattern == attainedAtEntry.bitPattern
-            else { return state }
-            return previous
+        /// Whether `fields`, read from a state of `members` members, say exactly this entry.
+        func isStated(by fields: StateFields, members: Int) -> Bool {
+            guard members == 3, let oldQueue = fields.queue, let oldEnteredAt = fields.enteredAt,
+                let oldAttained = fields.attainedAtEntry
+            else { return false }
+            return oldQueue.bitPattern == Double(queue).bitPattern && oldEnteredAt.bitPattern == enteredAt.bitPattern
+                && oldAttained.bitPattern == attainedAtEntry.bitPattern
         }
     }
 
     /// The three numbers of last round's state, read by comparing keys rather
     /// than hashing them (the keys are short, so comparing is a word or two).
-    private struct StateFields {
+    struct StateFields {
         var queue: Double?
         var enteredAt: Double?
         var attainedAtEntry: Double?
@@ -41,10 +42,12 @@ enum TiresiasQueues {
         /// then looked up as before, with the same result).
         init?(_ members: [String: JSONValue]) {
             for (key, value) in members {
-                switch key {
-                case "queue": guard case .number(let number) = value else { return nil }; queue = number
-                case "enteredAt": guard case .number(let number) = value else { return nil }; enteredAt = number
-                case "attainedAtEntry": guard case .number(let number) = value else { return nil }; attainedAtEntry = number
+                // The three keys differ in length: one comparison of the
+                // text per member instead of up to three.
+                switch key.utf8.count {
+                case 5 where key == "queue": guard case .number(let number) = value else { return nil }; queue = number
+                case 9 where key == "enteredAt": guard case .number(let number) = value else { return nil }; enteredAt = number
+                case 15 where key == "attainedAtEntry": guard case .number(let number) = value else { return nil }; attainedAtEntry = number
                 default: continue
                 }
             }
@@ -65,8 +68,10 @@ enum TiresiasQueues {
     private static func entry(_ snapshot: JobSnapshot, isRunning: Bool, options: PolicyOptions, now: Double) -> Entry {
         let previous = snapshot.policyState
         var entry: Entry
+        var stated: (fields: StateFields, members: Int)?
         // Small objects (the state this policy wrote) are scanned; anything else is looked up.
         if case .object(let members) = previous, members.count <= 4, let fields = StateFields(members) {
+            stated = (fields, members.count)
             entry = Entry(
                 queue: fields.queue.map { Int($0) } ?? 0, enteredAt: fields.enteredAt ?? snapshot.submitTime,
                 attainedAtEntry: fields.attainedAtEntry ?? 0)
@@ -86,13 +91,15 @@ enum TiresiasQueues {
         {
             entry = Entry(queue: 0, enteredAt: now, attainedAtEntry: snapshot.attainedGpuSeconds)
         }
+        // Read here, where last round's state is parsed anyway, not parsed again for `states`.
+        if let stated { entry.stateUnchanged = entry.isStated(by: stated.fields, members: stated.members) }
         return entry
     }
 
     /// Each job's state for next round.
     static func states(_ problem: AllocationProblem, entries: [Entry]) -> [JSONValue] {
         problem.snapshot.jobs.withUnsafeBufferPointer { jobs in
-            entries.indices.map { entries[$0].state(reusing: jobs[$0].policyState) }
+            entries.indices.map { entries[$0].stateUnchanged ? jobs[$0].policyState : entries[$0].state }
         }
     }
 
