@@ -98,6 +98,10 @@ class Stack:
         status = json.load(open(os.path.join(self.root, "status.json")))
         return next(p["pid"] for p in status["parts"] if p["name"] == part)
 
+    def held_jobs(self):
+        text = self.request("GET", "/metrics", base=self.scheduler).decode()
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith("tide_scheduler_jobs{"))
+
     def rounds(self):
         """(seconds summed over rounds, rounds, {phase: seconds summed}) from the scheduler's /metrics."""
         text = self.request("GET", "/metrics", base=self.scheduler).decode()
@@ -168,7 +172,10 @@ def resize_latency(stack, cycles, gpus):
 def waiting_rounds(stack, count, rounds=15):
     """`count` waiting jobs that cannot start (no GPUs offered), then rounds one at a time."""
     stack.request("PUT", "/v1/nodes/local-0", json.dumps({"accelerator": "bench-gpu", "gpus": 0}))
-    template = stack.mongo.jobs.find_one({"metadata.name": stack.create(job("waiting-0", ["/bin/true"]))})
+    # Clones of a job the scheduler has already judged: same status, so a round writes none of them.
+    first = stack.create(job("waiting-0", ["/bin/true"]))
+    stack.wait_for(lambda: True if stack.state(first) == "Waiting" else None, timeout=30, interval=0.05)
+    template = stack.mongo.jobs.find_one({"metadata.name": first})
     existing = stack.mongo.jobs.count_documents({"metadata.name": {"$regex": "^waiting-"}})
     batch = []
     for index in range(existing, count):
@@ -182,6 +189,14 @@ def waiting_rounds(stack, count, rounds=15):
             batch = []
     if batch:
         stack.mongo.jobs.insert_many(batch)
+    # Jobs written behind the API's back announce nothing: the scheduler reads them at its next
+    # full refresh (every 30 s). Nudge rounds until it holds them all.
+    deadline = time.time() + 300
+    while stack.held_jobs() < count:
+        if time.time() > deadline:
+            raise TimeoutError(f"the scheduler holds {stack.held_jobs()} of {count} jobs")
+        stack.request("PUT", "/v1/nodes/local-0", json.dumps({"accelerator": "bench-gpu", "gpus": 0}))
+        time.sleep(1)
     durations = []
     phases = {}
     for round_index in range(rounds + 2):
@@ -234,7 +249,8 @@ def main():
     finally:
         if stack:
             stack.down()
-        shutil.rmtree(root, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
