@@ -46,25 +46,27 @@ public enum SnapshotBuilder {
             let available = node.schedulable ? all : all.filter { heldOnNode[node.name]?.contains($0) == true }
             return NodeSnapshot(name: node.name, gpus: max(node.gpus, 0), availableGpus: available)
         }
-        let known = Set(nodes.map(\.name))
+        let gpusByNode = Dictionary(nodes.map { ($0.name, max($0.gpus, 0)) }, uniquingKeysWith: { first, _ in first })
         let jobSnapshots = taking.map { job in
-            jobSnapshot(job, estimate: estimates[job.name], round: round, knownNodes: known)
+            jobSnapshot(job, estimate: estimates[job.name], round: round, gpusByNode: gpusByNode)
         }
         return AllocationSnapshot(
             policy: round.policy, now: round.now, minResizeInterval: round.minResizeInterval, nodes: nodeSnapshots,
             jobs: jobSnapshots)
     }
 
-    static func jobSnapshot(_ job: ManagedJob, estimate: JobEstimate?, round: Round, knownNodes: Set<String>)
+    static func jobSnapshot(_ job: ManagedJob, estimate: JobEstimate?, round: Round, gpusByNode: [String: Int])
         -> JobSnapshot
     {
         let spec = job.spec
         let record = job.record
-        // A worker on a node that left the nodes collection is still running there: the
-        // snapshot cannot name an unknown node, so the job is presented without it and
-        // the round moves or stops it.
-        let placement = record.workers.allSatisfy { knownNodes.contains($0.node) }
-            ? WorkerSlots.placement(of: record.workers) : []
+        // A worker on a node that left the nodes collection (or was relabelled), or on
+        // GPUs the node no longer offers, is still running there: the snapshot cannot
+        // name them, so the job is presented without its placement and the round moves
+        // or stops it.
+        let placement = record.workers.allSatisfy { slot in
+            gpusByNode[slot.node].map { count in slot.gpus.allSatisfy { $0 < count } } ?? false
+        } ? WorkerSlots.placement(of: record.workers) : []
         let submit = job.stored.metadata.created.timeIntervalSince1970
         let running = record.running(at: round.now)
         return JobSnapshot(

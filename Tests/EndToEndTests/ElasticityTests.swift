@@ -39,4 +39,24 @@ import Testing
             #expect(RunHistory(directory: stack.directory).overlappingRuns.isEmpty)
         }
     }
+
+    /// A node relabelled with fewer GPUs than its workers hold: the job restarts on what is left.
+    @Test func aNodeThatLosesGPUsUnderWorkersMovesThem() async throws {
+        try await Stack.with(gpus: 4, schedulerArguments: ["--policy", "elastic-fifo"]) { stack in
+            let client = Client(api: stack.api)
+            let name = try await client.create(jobYAML(
+                "shrunk", accelerator: stack.accelerator, command: ["/bin/sh", "-c", "exec sleep 300"], min: 1, max: 4))
+            _ = try await client.waitFor(name) { $0 == "Running" }
+            try await stack.setNode("local-0", gpus: 2, announce: true)
+            let changed = ContinuousClock.now
+            var workers = 0
+            while workers != 2 && ContinuousClock.now - changed < .seconds(15) {
+                workers = try await client.status(name)["workers"] as? Int ?? 0
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(workers == 2, "the job did not move onto the GPUs left")
+            #expect(try await client.state(name) == "Running")
+            #expect(RunHistory(directory: stack.directory).overlappingRuns.isEmpty)
+        }
+    }
 }

@@ -45,4 +45,17 @@ import Testing
             round: Self.round)
         #expect(snapshot.nodes.map(\.availableGpus) == [[1], [0, 1]])
     }
+
+    /// `cmd label node a --gpus 2` under workers on GPUs 2 and 3: the round must still be valid (it wedged before).
+    @Test(arguments: [("a", 2), ("gone", 4)])
+    func workersOnGPUsNoLongerOfferedLeaveTheJobUnplaced(node: String, gpus: Int) throws {
+        var record = SchedulerRecord()
+        record.beginRun([WorkerSlot(index: 0, node: "a", gpus: [2]), WorkerSlot(index: 1, node: "a", gpus: [3])], at: 0)
+        let job = Fixtures.job(Fixtures.spec("j", min: 1, max: 4), record: record)
+        let snapshot = SnapshotBuilder.snapshot(jobs: [job], nodes: [Fixtures.node(node, gpus: gpus)], estimates: [:], round: Self.round)
+        #expect(snapshot.jobs.first?.placement == [])
+        let decision = try Allocator.allocate(snapshot)
+        let placed = decision.allocations["j"]?.placement.flatMap(\.gpus) ?? []
+        #expect(placed.allSatisfy { $0 < gpus })
+    }
 }
