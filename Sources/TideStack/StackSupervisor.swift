@@ -57,7 +57,11 @@ public actor StackSupervisor: Service {
             logger.error("stack start-up failed", metadata: ["error": "\(error)"])
         }
         await stopAll()
-        if let failure { throw failure }
+        if let failure {
+            // What `cmd up` reports: the reason, not the stop that followed it.
+            setStackState(.failed, message: "\(failure)")
+            throw failure
+        }
         setStackState(.stopped, message: nil)
     }
 

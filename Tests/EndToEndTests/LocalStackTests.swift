@@ -130,6 +130,21 @@ import Testing
         #expect(try cmd(["status"]).status == 1)
     }
 
+    @Test func upWithAServiceMissingNamesItAndLeavesNothingRunning() throws {
+        // A cmd installed alone: the services it would run beside it are not there.
+        let lonely = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try builtExecutable("cmd"), to: lonely.appendingPathComponent("cmd"))
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TIDE_DATA_DIR": directory.path, "HOME": directory.path]
+        let result = try Spawn.run(
+            [lonely.appendingPathComponent("cmd").path, "up", "--api-port", "\(ports[0])", "--scheduler-port", "\(ports[1])",
+             "--allocator-port", "\(ports[2])"], environment: environment)
+        #expect(result.status != 0)
+        #expect(result.errors.contains("training-service") && result.errors.contains("missing"), "\(result)")
+        #expect(try cmd(["status"]).status == 1)
+        #expect(PortCheck.isFree(ports[0]))
+    }
+
     static var trainScript: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/workloads/train.py").path

@@ -16,7 +16,9 @@ enum StackWait {
             }
             if status?.state == .ready { return }
             if status?.state == .failed || hasExited(supervisor) {
-                let reason = status?.message ?? "the supervisor exited"
+                // Read again: the supervisor writes its reason just before it exits.
+                let final = StackStatus.load(from: paths.status)
+                let reason = final?.state == .failed ? final?.message ?? "it failed" : "the supervisor exited"
                 throw CommandFailure("the stack did not start: \(reason)\n(supervisor log: \(paths.supervisorLog.path))")
             }
             if ContinuousClock.now > deadline {
