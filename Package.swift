@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "TideScheduler", targets: ["TideScheduler"]),
         .library(name: "TideMetrics", targets: ["TideMetrics"]),
         .library(name: "TideStack", targets: ["TideStack"]),
+        .library(name: "TideKube", targets: ["TideKube"]),
         // A free loopback port, for tests and the benchmarks that start servers.
         .library(name: "TidePorts", targets: ["TidePorts"]),
     ],
@@ -103,6 +104,8 @@ let package = Package(
             name: "TideLocalBackend",
             dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
         ),
+        // The Kubernetes API as Tide uses it: configuration, quantities, errors (issue 6).
+        .target(name: "TideKube", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The local stack of `cmd up`: its parts, their supervisor, its status.
         .target(
             name: "TideStack",
@@ -239,6 +242,9 @@ let package = Package(
                 "TideAPI", "TideHTTP", "TideJobs", "TideStore", "TideStack", "TidePorts", "TideTestSupport", "TrainingService",
                 "ResourceAllocator", "PerGPUScheduler", "MetricsCollector", "cmd", "tide-worker-shim",
             ]),
+        .testTarget(
+            name: "TideKubeTests",
+            dependencies: ["TideKube", .product(name: "PropertyBased", package: "swift-property-based")]),
         // The local stack's pure parts: what each part runs, the restart backoff.
         .testTarget(name: "TideStackTests", dependencies: ["TideStack"]),
         // Runs `resource-allocator` processes on the real broker.
