@@ -269,7 +269,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The libcurl client against a loopback server of the test's own (connection reuse).
-        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP"]),
+        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideTestSupport"]),
         .testTarget(name: "TideStoreTests", dependencies: ["TideStore", "TideTestSupport"]),
         // Real worker processes under the real shim (a dependency so `swift build --build-tests` builds it).
         .testTarget(

@@ -7,7 +7,7 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "Tide needs the Swift toolchain (6.1 or later) on PATH" >&2
   exit 1
 fi
-packages=(rabbitmq-server librabbitmq-dev libmongoc-dev libbson-dev libcurl4-openssl-dev pkg-config)
+packages=(rabbitmq-server librabbitmq-dev libmongoc-dev libbson-dev libcurl4-openssl-dev pkg-config openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

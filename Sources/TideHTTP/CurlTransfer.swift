@@ -79,6 +79,7 @@ enum CurlTransfer {
                         tide_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, data in
                             TransferState.from(data).body(buffer, size * count)
                         }
+                        if let tls = request.tls { TLSOptions.apply(tls, to: handle) }
                         tide_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, userData)
                         tide_curl_setopt_progress_function(handle) { data, _, _, _, _ in
                             TransferState.from(data).isCancelled() ? 1 : 0

@@ -22,11 +22,14 @@ public struct HTTPRequest: Sendable {
     public var timeout: Duration?
     /// The longest connecting may take.
     public var connectTimeout: Duration
+    /// For https: the CA and client certificate; nil for the system's defaults.
+    public var tls: TLSSettings?
 
     public init(
         method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil,
-        timeout: Duration? = .seconds(30), connectTimeout: Duration = .seconds(10)
+        timeout: Duration? = .seconds(30), connectTimeout: Duration = .seconds(10), tls: TLSSettings? = nil
     ) {
+        self.tls = tls
         self.method = method
         self.url = url
         self.headers = headers

@@ -69,7 +69,8 @@ import Testing
         let nodes = try cmd(["get", "nodes"])
         #expect(nodes.output.contains("local-0") && nodes.output.contains("stack-gpu"), "\(nodes)")
 
-        // A job of 12 one-second epochs that checkpoints: it must outlive the stack's restart.
+        // A job of 20 two-second epochs (about 20 s on 2 workers) that checkpoints: it must outlive
+        // the stack's restart, and still run when a loaded machine gets round to `cmd down`.
         let job = """
             apiVersion: tide/v1
             kind: TrainingJob
@@ -77,9 +78,9 @@ import Testing
             spec:
               accelerator: stack-gpu
               workers: {min: 1, max: 2}
-              epochs: 12
+              epochs: 20
               template:
-                command: ["python3", "\(Self.trainScript)", "--epoch-seconds", "1"]
+                command: ["python3", "\(Self.trainScript)", "--epoch-seconds", "2"]
             """
         let created = try cmd(["create", "-f", "-"], input: job)
         #expect(created.status == 0, "\(created)")
@@ -99,8 +100,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
 
-        #expect(try await waitForJob(name, timeout: .seconds(60)) { $0 == "Running" } == "Running")
-        try await Task.sleep(for: .seconds(3))
+        #expect(try await waitForJob(name, timeout: .seconds(60)) { $0 != "Submitted" && $0 != "Waiting" && $0 != "?" } == "Running")
+        try await Task.sleep(for: .seconds(2))
         let down = try cmd(["down"])
         #expect(down.status == 0 && down.output.contains("Tide is down"), "\(down)")
         #expect(status?.state == .stopped)
@@ -110,7 +111,7 @@ import Testing
         // Up again: the job resumes from its checkpoint and completes.
         let again = try up()
         #expect(again.status == 0, "second cmd up failed: \(again.output) \(again.errors)")
-        #expect(try await waitForJob(name, timeout: .seconds(90)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+        #expect(try await waitForJob(name, timeout: .seconds(120)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
         let described = try cmd(["describe", "job", name]).output
         #expect(!described.contains("Retrying"), "a stop Tide asked for counted as a failure: \(described)")
     }
