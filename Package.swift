@@ -105,7 +105,7 @@ let package = Package(
             dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes API as Tide uses it: configuration, quantities, errors (issue 6).
-        .target(name: "TideKube", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "TideKube", dependencies: ["TideHTTP", .product(name: "Yams", package: "Yams")]),
         // The local stack of `cmd up`: its parts, their supervisor, its status.
         .target(
             name: "TideStack",
@@ -244,7 +244,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "TideKubeTests",
-            dependencies: ["TideKube", .product(name: "PropertyBased", package: "swift-property-based")]),
+            dependencies: ["TideKube", "TideTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         // The local stack's pure parts: what each part runs, the restart backoff.
         .testTarget(name: "TideStackTests", dependencies: ["TideStack"]),
         // Runs `resource-allocator` processes on the real broker.

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""A fake Kubernetes API server for Tide's tests: nodes, pods, bindings and
+events, with the real server's semantics where Tide depends on them.
+
+- Every write bumps one cluster-wide resourceVersion; objects carry it.
+- Lists honour labelSelector (=, ==, !=, exists, !exists, in, notin),
+  fieldSelector (metadata.name, metadata.namespace, spec.nodeName,
+  status.phase), limit and continue; they return the list's resourceVersion.
+- Watches (?watch=true) stream newline-delimited JSON events over a chunked
+  200 response, from a resourceVersion (events after it) or from now, with
+  BOOKMARK events when allowWatchBookmarks=true. A resourceVersion older
+  than the oldest event kept answers an ERROR event holding a 410 Expired
+  Status inside the 200 stream, as the real server does.
+- Creates of a taken name answer 409 AlreadyExists; unknown objects 404
+  NotFound; a second binding of a pod 409 Conflict; every error body is a
+  Status. Requests without `Authorization: Bearer <token>` get 401.
+
+Test hooks (not Kubernetes): POST /fake/compact forgets the event history
+(so older watches get 410); GET /fake/stats.
+
+    fake-apiserver.py TOKEN    prints "port N" once it listens
+"""
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOKEN = sys.argv[1] if len(sys.argv) > 1 else "test-token"
+
+lock = threading.Condition()
+state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}}, "history": [], "oldest": 1000}
+
+
+def status(code, reason, message, details=None):
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    if details:
+        body["details"] = details
+    return code, body
+
+
+def bump(kind, event_type, obj):
+    """Records a change under the lock: a new resourceVersion and a history entry."""
+    state["rv"] += 1
+    obj["metadata"]["resourceVersion"] = str(state["rv"])
+    state["history"].append((state["rv"], kind, event_type, json.loads(json.dumps(obj))))
+    lock.notify_all()
+
+
+def key(obj):
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def matches_labels(obj, selector):
+    labels = obj["metadata"].get("labels") or {}
+    if not selector:
+        return True
+    for term in split_terms(selector):
+        term = term.strip()
+        if " notin " in term or " in " in term:
+            name, op, values = term.partition(" notin " if " notin " in term else " in ")
+            allowed = {v.strip() for v in values.strip().strip("()").split(",")}
+            present = labels.get(name.strip()) in allowed
+            if (op.strip() == "in") != present:
+                return False
+        elif "!=" in term:
+            name, value = term.split("!=", 1)
+            if labels.get(name.strip()) == value.strip():
+                return False
+        elif "=" in term:
+            name, value = term.replace("==", "=").split("=", 1)
+            if labels.get(name.strip()) != value.strip():
+                return False
+        elif term.startswith("!"):
+            if term[1:] in labels:
+                return False
+        elif term not in labels:
+            return False
+    return True
+
+
+def split_terms(selector):
+    terms, depth, current = [], 0, ""
+    for char in selector:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            terms.append(current)
+            current = ""
+        else:
+            current += char
+    return terms + [current] if current else terms
+
+
+FIELDS = {
+    "metadata.name": lambda o: o["metadata"].get("name"),
+    "metadata.namespace": lambda o: o["metadata"].get("namespace"),
+    "spec.nodeName": lambda o: (o.get("spec") or {}).get("nodeName", ""),
+    "status.phase": lambda o: (o.get("status") or {}).get("phase", ""),
+}
+
+
+def matches_fields(obj, selector):
+    for term in split_terms(selector or ""):
+        negate = "!=" in term
+        name, value = term.split("!=" if negate else "=", 1)
+        name = name.strip().rstrip("=")
+        if name not in FIELDS:
+            raise ValueError(f'"{name}" is not a known field selector')
+        if (FIELDS[name](obj) == value.strip().lstrip("=")) == negate:
+            return False
+    return True
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}")
+
+    def route(self):
+        url = urllib.parse.urlparse(self.path)
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+        parts = [p for p in url.path.split("/") if p]
+        return parts, query
+
+    def authorized(self):
+        if self.headers.get("Authorization") == f"Bearer {TOKEN}":
+            return True
+        self.reply(*status(401, "Unauthorized", "Unauthorized"))
+        return False
+
+    # GET: lists, watches, single objects, logs.
+    def do_GET(self):
+        parts, query = self.route()
+        if parts == ["fake", "stats"]:
+            with lock:
+                return self.reply(200, {"resourceVersion": state["rv"], "oldest": state["oldest"]})
+        if not self.authorized():
+            return
+        kind, namespace, name, sub = self.resource(parts)
+        if kind is None:
+            return self.reply(*status(404, "NotFound", "the server could not find the requested resource"))
+        if name is None:
+            if query.get("watch") in ("true", "1"):
+                return self.watch(kind, namespace, query)
+            return self.list(kind, namespace, query)
+        with lock:
+            obj = state["objects"][kind].get(f"{namespace or ''}/{name}")
+        if obj is None:
+            return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found', {"name": name, "kind": kind}))
+        if sub == "log":
+            data = f"log of {name}\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return self.wfile.write(data)
+        self.reply(200, obj)
+
+    def resource(self, parts):
+        """(kind, namespace, name, subresource) of /api/v1/[namespaces/NS/]KIND[/NAME[/SUB]]."""
+        if parts[:2] != ["api", "v1"]:
+            return None, None, None, None
+        rest = parts[2:]
+        namespace = None
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            namespace, rest = rest[1], rest[2:]
+        if not rest or rest[0] not in state["objects"]:
+            return None, None, None, None
+        return rest[0], namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
+
+    def selected(self, kind, namespace, query):
+        items = []
+        for obj in state["objects"][kind].values():
+            if namespace and obj["metadata"].get("namespace") != namespace:
+                continue
+            if matches_labels(obj, query.get("labelSelector", "")) and matches_fields(obj, query.get("fieldSelector")):
+                items.append(obj)
+        return sorted(items, key=key)
+
+    def list(self, kind, namespace, query):
+        try:
+            with lock:
+                items = self.selected(kind, namespace, query)
+                rv = state["rv"]
+        except ValueError as error:
+            return self.reply(*status(400, "BadRequest", str(error)))
+        start = int(query.get("continue") or 0)
+        limit = int(query.get("limit") or 0)
+        page = items[start:start + limit] if limit else items[start:]
+        metadata = {"resourceVersion": str(rv)}
+        if limit and start + limit < len(items):
+            metadata["continue"] = str(start + limit)
+            metadata["remainingItemCount"] = len(items) - start - limit
+        self.reply(200, {"kind": kind.capitalize()[:-1] + "List", "apiVersion": "v1", "metadata": metadata, "items": page})
+
+    def watch(self, kind, namespace, query):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        bookmarks = query.get("allowWatchBookmarks") == "true"
+        timeout = float(query.get("timeoutSeconds") or 300)
+        deadline = time.time() + timeout
+        with lock:
+            since = int(query["resourceVersion"]) if query.get("resourceVersion") else state["rv"]
+            if since < state["oldest"]:
+                expired = status(410, "Expired", f"too old resource version: {since} ({state['oldest']})")[1]
+                return self.send_events([{"type": "ERROR", "object": expired}], end=True)
+        last_bookmark = time.time()
+        while time.time() < deadline:
+            with lock:
+                events = [(rv, t, o) for rv, k, t, o in state["history"] if k == kind and rv > since]
+                if not events:
+                    lock.wait(timeout=0.2)
+                    events = [(rv, t, o) for rv, k, t, o in state["history"] if k == kind and rv > since]
+                current = state["rv"]
+            out = []
+            for rv, event_type, obj in events:
+                since = rv
+                if namespace and obj["metadata"].get("namespace") != namespace:
+                    continue
+                if matches_labels(obj, query.get("labelSelector", "")) and matches_fields(obj, query.get("fieldSelector")):
+                    out.append({"type": event_type, "object": obj})
+            if bookmarks and time.time() - last_bookmark > 1:
+                last_bookmark = time.time()
+                since = max(since, current)
+                out.append({"type": "BOOKMARK", "object": {"kind": kind.capitalize()[:-1], "apiVersion": "v1",
+                                                           "metadata": {"resourceVersion": str(since)}}})
+            if out and not self.send_events(out):
+                return
+        self.send_events([], end=True)
+
+    def send_events(self, events, end=False):
+        try:
+            for event in events:
+                data = (json.dumps(event) + "\n").encode()
+                # Split each event over two chunks: clients must join lines across chunks.
+                half = len(data) // 2
+                for piece in (data[:half], data[half:]):
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.flush()
+            if end:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            return True
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+
+    # POST: create, bind; test hooks.
+    def do_POST(self):
+        parts, _ = self.route()
+        if parts == ["fake", "compact"]:
+            with lock:
+                state["history"].clear()
+                state["oldest"] = state["rv"] + 1
+            return self.reply(200, {})
+        if not self.authorized():
+            return
+        kind, namespace, name, sub = self.resource(parts)
+        body = self.body()
+        if kind is None:
+            return self.reply(*status(404, "NotFound", "the server could not find the requested resource"))
+        with lock:
+            if name and sub == "binding" and kind == "pods":
+                pod = state["objects"]["pods"].get(f"{namespace}/{name}")
+                if pod is None:
+                    return self.reply(*status(404, "NotFound", f'pods "{name}" not found'))
+                if pod["spec"].get("nodeName"):
+                    return self.reply(*status(409, "Conflict",
+                                              f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already assigned to node "{pod["spec"]["nodeName"]}"'))
+                target = body.get("target", {}).get("name")
+                if target not in {n["metadata"]["name"] for n in state["objects"]["nodes"].values()}:
+                    return self.reply(*status(404, "NotFound", f'nodes "{target}" not found'))
+                pod["spec"]["nodeName"] = target
+                pod["status"] = {"phase": "Running"}
+                bump("pods", "MODIFIED", pod)
+                return self.reply(201, {"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201})
+            metadata = body.get("metadata") or {}
+            if not metadata.get("name"):
+                return self.reply(*status(422, "Invalid", f"{kind} \"\" is invalid: metadata.name: Required value"))
+            if namespace:
+                metadata["namespace"] = namespace
+            body["metadata"] = metadata
+            if f"{namespace or ''}/{metadata['name']}" in state["objects"][kind]:
+                return self.reply(*status(409, "AlreadyExists", f'{kind} "{metadata["name"]}" already exists',
+                                          {"name": metadata["name"], "kind": kind}))
+            metadata.setdefault("uid", f"uid-{state['rv'] + 1}")
+            if kind == "pods":
+                body.setdefault("status", {"phase": "Pending"})
+            state["objects"][kind][key(body)] = body
+            bump(kind, "ADDED", body)
+            self.reply(201, body)
+
+    # PATCH: JSON merge patch of an object (labels, status...).
+    def do_PATCH(self):
+        parts, _ = self.route()
+        if not self.authorized():
+            return
+        kind, namespace, name, _ = self.resource(parts)
+        patch = self.body()
+        with lock:
+            obj = state["objects"].get(kind, {}).get(f"{namespace or ''}/{name}") if kind else None
+            if obj is None:
+                return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found'))
+            merge(obj, patch)
+            bump(kind, "MODIFIED", obj)
+            self.reply(200, obj)
+
+    def do_DELETE(self):
+        parts, query = self.route()
+        if not self.authorized():
+            return
+        kind, namespace, name, _ = self.resource(parts)
+        with lock:
+            obj = state["objects"].get(kind, {}).pop(f"{namespace or ''}/{name}", None) if kind else None
+            if obj is None:
+                return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found', {"name": name, "kind": kind}))
+            bump(kind, "DELETED", obj)
+            self.reply(200, obj)
+
+
+def merge(target, patch):
+    for name, value in patch.items():
+        if value is None:
+            target.pop(name, None)
+        elif isinstance(value, dict) and isinstance(target.get(name), dict):
+            merge(target[name], value)
+        else:
+            target[name] = value
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(f"port {server.server_address[1]}", flush=True)
+server.serve_forever()
