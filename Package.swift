@@ -105,7 +105,7 @@ let package = Package(
             dependencies: ["TideBackend", "CLocalSpawn", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes API as Tide uses it: configuration, quantities, errors (issue 6).
-        .target(name: "TideKube", dependencies: ["TideHTTP", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TideKube", dependencies: ["TideHTTP", "TideBackend", "TideCore", .product(name: "Yams", package: "Yams")]),
         // The local stack of `cmd up`: its parts, their supervisor, its status.
         .target(
             name: "TideStack",

@@ -28,4 +28,9 @@ if ! python3 -c 'import secantus, pymongo' >/dev/null 2>&1; then
   echo "installing secantusdb from PyPI" >&2
   python3 -m pip install -q secantusdb
 fi
+# Offline schema validation of the Pod bodies the Kubernetes backend sends.
+if ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
+  echo "installing kubernetes-validate from PyPI" >&2
+  python3 -m pip install -q kubernetes-validate
+fi
 swift --version 2>&1 | head -1
