@@ -120,3 +120,29 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct KubePodCallsTests {
+    @Test func createBindAndDeleteAreSafeToRetry() async throws {
+        try await KubeClientTests().withServer { client, _ in
+            _ = try await client.send("POST", "/api/v1/nodes", body: KubeClientTests.nodeJSON("n1", gpus: "4"))
+            _ = try await client.send("POST", "/api/v1/nodes", body: KubeClientTests.nodeJSON("n2", gpus: "4"))
+            let launch = WorkerPodTests.launch
+            let pod = WorkerPod(
+                launch: launch, template: .object(["image": .string("busybox")]), accelerator: "v100", gpusPerWorker: 1,
+                namespace: "tide", checkpointClaim: nil, terminationGraceSeconds: 10)
+            let name = WorkerPod.name(of: launch.id)
+            try await client.create(pod)
+            try await client.create(pod)
+            try await client.bind(pod: name, namespace: "tide", to: "n1")
+            try await client.bind(pod: name, namespace: "tide", to: "n1")
+            await #expect { try await client.bind(pod: name, namespace: "tide", to: "n2") } throws: { error in
+                (error as? KubeAPIError)?.isConflict == true
+            }
+            let (pods, _): ([KubePod], String) = try await client.list(KubeClient.podsPath("tide"), labelSelector: "tide/job=\(launch.id.job)")
+            #expect(pods.map(\.spec?.nodeName) == ["n1"])
+            #expect(pods.first?.gpuRequest() == 1)
+            try await client.deletePod(name, namespace: "tide", graceSeconds: 5)
+            try await client.deletePod(name, namespace: "tide", graceSeconds: 5)
+        }
+    }
+}

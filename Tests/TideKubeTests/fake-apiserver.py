@@ -267,6 +267,16 @@ class Handler(BaseHTTPRequestHandler):
     # POST: create, bind; test hooks.
     def do_POST(self):
         parts, _ = self.route()
+        if parts == ["fake", "churn"]:
+            # COUNT modifications of one object, as fast as they can be recorded (watch load tests).
+            _, query = self.route()
+            kind, name, count = query.get("kind", "nodes"), query["name"], int(query.get("count", "1"))
+            with lock:
+                obj = state["objects"][kind][f"/{name}"]
+                for index in range(count):
+                    obj["metadata"].setdefault("annotations", {})["churn"] = str(index)
+                    bump(kind, "MODIFIED", obj)
+            return self.reply(200, {"resourceVersion": state["rv"]})
         if parts == ["fake", "compact"]:
             with lock:
                 state["history"].clear()
