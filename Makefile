@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack fit-accuracy clean
+.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack bench-kube fit-accuracy clean
 
 build:
 	$(SWIFT) build
@@ -42,7 +42,7 @@ fuzz-api: deps
 	bash scripts/fuzz-api.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
-bench: bench-timing bench-quality bench-infra bench-submit bench-stack
+bench: bench-timing bench-quality bench-infra bench-submit bench-stack bench-kube
 
 bench-timing:
 	bash Benchmarks/run-timing.sh
@@ -66,6 +66,12 @@ fit-accuracy:
 # scheduler rounds with 1,000 and 10,000 waiting jobs, the scheduler's memory.
 bench-stack: deps release
 	python3 scripts/bench-stack.py .build/release/cmd
+
+# Issue 6's numbers against the fake Kubernetes API server: pods created and bound,
+# a label change seen by a watch, a watch of 100,000 events and the client's memory.
+bench-kube: deps
+	cd Benchmarks && $(SWIFT) build -c release --product kube-bench
+	Benchmarks/.build/release/kube-bench Tests/TideKubeTests/fake-apiserver.py
 
 bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)

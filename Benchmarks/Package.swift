@@ -54,6 +54,11 @@ let package = Package(
                 .product(name: "TidePorts", package: "tide"),
             ]
         ),
+        // Issue 6's numbers against the fake Kubernetes API server (`make bench-kube`).
+        .executableTarget(
+            name: "kube-bench",
+            dependencies: [.product(name: "TideKube", package: "tide"), .product(name: "TideBackend", package: "tide")]
+        ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.
         .executableTarget(
             name: "tide-bench",

@@ -1,0 +1,105 @@
+// Issue 6's numbers against the fake API server (Tests/TideKubeTests/fake-apiserver.py):
+// 1,000 worker pods created and bound; a node label change seen through a watch;
+// a watch of 100,000 events parsed with the client's memory measured along the way.
+//
+//   kube-bench FAKE_APISERVER_SCRIPT
+import Foundation
+import TideKube
+
+func residentMegabytes() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(Int(Double(sorted.count - 1) * p / 100 + 0.5), sorted.count - 1)]
+}
+
+func node(_ name: String, label: String) -> Data {
+    Data(#"{"metadata": {"name": "\#(name)", "labels": {"tide/accelerator": "\#(label)"}}, "spec": {}, "status": {"allocatable": {"nvidia.com/gpu": "8"}, "conditions": [{"type": "Ready", "status": "True"}]}}"#.utf8)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 2 else {
+    FileHandle.standardError.write(Data("usage: kube-bench FAKE_APISERVER_SCRIPT\n".utf8))
+    exit(2)
+}
+let server = Process()
+server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+server.arguments = ["python3", arguments[1], "bench-token"]
+let output = Pipe()
+server.standardOutput = output
+try server.run()
+defer { server.terminate() }
+let firstLine = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+guard let port = firstLine.split(separator: " ").last.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) else {
+    fatalError("the fake API server did not say its port: \(firstLine)")
+}
+let url = "http://127.0.0.1:\(port)"
+let client = KubeClient(connection: KubeConnection(server: url, credentials: .token("bench-token")))
+for index in 0..<64 {
+    _ = try await client.send("POST", "/api/v1/nodes", body: node("gpu-\(index)", label: "v100"))
+}
+
+// 1. 1,000 pods created and bound, 16 calls in flight.
+let pods = 1_000
+let inFlight = 16
+let started = ContinuousClock.now
+try await withThrowingTaskGroup(of: Void.self) { group in
+    for worker in 0..<inFlight {
+        group.addTask {
+            for index in stride(from: worker, to: pods, by: inFlight) {
+                let launch = WorkerLaunchSample.launch(index)
+                let pod = WorkerPod(
+                    launch: launch, template: .object(["image": .string("busybox")]), accelerator: "v100", gpusPerWorker: 1,
+                    namespace: "tide", checkpointClaim: nil, terminationGraceSeconds: 30)
+                try await client.create(pod)
+                try await client.bind(pod: WorkerPod.name(of: launch.id), namespace: "tide", to: "gpu-\(index % 64)")
+            }
+        }
+    }
+    try await group.waitForAll()
+}
+let podSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+print(String(format: "1,000 worker pods created and bound (16 in flight): %.2f s, %.0f pods/s (goal: under 10 s)", podSeconds, Double(pods) / podSeconds))
+
+// 2. A node's label changed: how soon a watch of labelled nodes sees it.
+var latencies: [Double] = []
+for round in 0..<20 {
+    let (_, version): ([KubeNode], String) = try await client.list("/api/v1/nodes", labelSelector: "tide/accelerator")
+    let events: AsyncThrowingStream<WatchEvent<KubeNode>, any Error> = try await client.watch(
+        "/api/v1/nodes", resourceVersion: version, labelSelector: "tide/accelerator", timeoutSeconds: 30)
+    let label = round % 2 == 0 ? "a100" : "v100"
+    let changed = ContinuousClock.now
+    _ = try await client.send(
+        "PATCH", "/api/v1/nodes/gpu-0", body: Data(#"{"metadata": {"labels": {"tide/accelerator": "\#(label)"}}}"#.utf8),
+        contentType: "application/merge-patch+json")
+    for try await event in events {
+        if case .modified(let node) = event, node.metadata.labels?["tide/accelerator"] == label { break }
+    }
+    let elapsed = ContinuousClock.now - changed
+    latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+}
+print(String(format: "node label change seen by a watch, 20 changes: p50 %.1f ms, max %.1f ms (goal: under 1 s)", percentile(latencies, 50), latencies.max() ?? .nan))
+
+// 3. A watch of 100,000 events, memory sampled as it goes.
+let (_, before): ([KubeNode], String) = try await client.list("/api/v1/nodes")
+_ = try await client.send("POST", "/fake/churn", query: ["name": "gpu-1", "count": "100000"], body: Data())
+let total = 100_000
+var seen = 0
+var samples: [String] = [String(format: "%.1f", residentMegabytes())]
+let watchStarted = ContinuousClock.now
+let events: AsyncThrowingStream<WatchEvent<KubeNode>, any Error> = try await client.watch(
+    "/api/v1/nodes", resourceVersion: before, timeoutSeconds: 120)
+for try await event in events {
+    if case .modified = event { seen += 1 }
+    if seen % 20_000 == 0, case .modified = event { samples.append(String(format: "%.1f", residentMegabytes())) }
+    if seen == total { break }
+}
+let watchElapsed = ContinuousClock.now - watchStarted
+let watchSeconds = Double(watchElapsed.components.seconds) + Double(watchElapsed.components.attoseconds) / 1e18
+print(String(format: "watch of %d events parsed in %.2f s (%.0f events/s); client RSS every 20,000 events: %@ MB", seen, watchSeconds,
+             Double(seen) / watchSeconds, samples.joined(separator: ", ")))
