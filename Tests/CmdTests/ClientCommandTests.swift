@@ -190,14 +190,14 @@ import Yams
             let first = try service.cmd(["create", "-f", "-"], input: Data(Self.jobYAML("before").utf8))
             #expect(first.status == 0)
             let watch = try ChildProcess(
-                [try builtExecutable("cmd").path, "get", "jobs", "-w", "--timeout", "6"], environment: service.environment())
+                [try builtExecutable("cmd").path, "get", "jobs", "-w", "--timeout", "20"], environment: service.environment())
             // The header comes once the existing jobs are in: changes after it are changes.
             _ = try await watch.waitForLog("NAME")
             let second = try service.cmd(["create", "-f", "-"], input: Data(Self.jobYAML("after").utf8))
             let name = try #require(Self.createdNames(second).first)
             _ = try service.cmd(["delete", name])
             // The watch ends by itself after --timeout.
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(60)
             while watch.exited == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(watch.exited == 0, "\(watch.log)")
             let lines = watch.log.split(separator: "\n").map(String.init)

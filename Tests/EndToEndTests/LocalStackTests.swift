@@ -69,23 +69,6 @@ import Testing
         let nodes = try cmd(["get", "nodes"])
         #expect(nodes.output.contains("local-0") && nodes.output.contains("stack-gpu"), "\(nodes)")
 
-        // A job of 20 two-second epochs (about 20 s on 2 workers) that checkpoints: it must outlive
-        // the stack's restart, and still run when a loaded machine gets round to `cmd down`.
-        let job = """
-            apiVersion: tide/v1
-            kind: TrainingJob
-            metadata: {name: survivor}
-            spec:
-              accelerator: stack-gpu
-              workers: {min: 1, max: 2}
-              epochs: 20
-              template:
-                command: ["python3", "\(Self.trainScript)", "--epoch-seconds", "2"]
-            """
-        let created = try cmd(["create", "-f", "-"], input: job)
-        #expect(created.status == 0, "\(created)")
-        let name = try #require(created.output.split(separator: " ").last.map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines))
-
         // SIGKILL the training service: the supervisor has it running again within a second.
         let victim = try #require(part("training-service")?.pid)
         kill(victim, SIGKILL)
@@ -99,6 +82,23 @@ import Testing
         while part("training-service")?.state != .ready, ContinuousClock.now - killed < .seconds(30) {
             try await Task.sleep(for: .milliseconds(50))
         }
+
+        // A job of 30 two-second epochs (about 30 s on 2 workers) that checkpoints: it must outlive
+        // the stack's restart, and still run when a loaded machine gets round to `cmd down`.
+        let job = """
+            apiVersion: tide/v1
+            kind: TrainingJob
+            metadata: {name: survivor}
+            spec:
+              accelerator: stack-gpu
+              workers: {min: 1, max: 2}
+              epochs: 30
+              template:
+                command: ["python3", "\(Self.trainScript)", "--epoch-seconds", "2"]
+            """
+        let created = try cmd(["create", "-f", "-"], input: job)
+        #expect(created.status == 0, "\(created)")
+        let name = try #require(created.output.split(separator: " ").last.map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines))
 
         #expect(try await waitForJob(name, timeout: .seconds(60)) { $0 != "Submitted" && $0 != "Waiting" && $0 != "?" } == "Running")
         try await Task.sleep(for: .seconds(2))
