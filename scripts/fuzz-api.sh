@@ -13,6 +13,9 @@ if [ -z "${TIDE_TEST_AMQP_URI:-}" ] || [ -z "${TIDE_TEST_MONGO_URI:-}" ]; then
   exec bash "$here/with-servers.sh" bash "$0" "$@"
 fi
 command -v st >/dev/null 2>&1 || python3 -m pip install --quiet schemathesis
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
+# The document itself first: schemathesis reads an invalid one without a word.
+python3 -m openapi_spec_validator "$root/Sources/TideAPI/Resources/openapi.yaml"
 [ -x "$bin" ] || (cd "$root" && swift build --product training-service)
 
 work=$(mktemp -d /tmp/tide-fuzz.XXXXXX)
