@@ -21,8 +21,9 @@ struct ListQuery: Sendable, Equatable {
                 field: unknown)
         }
         if let accelerator = parameters["accelerator"], !accelerator.isEmpty { self.accelerator = accelerator }
-        if let status = parameters["status"], !status.isEmpty {
-            statuses = try status.split(separator: ",").map { word in
+        // Every item must name a state, an empty one too (`status=`, `Running,`): the document lists states only.
+        if let status = parameters["status"] {
+            statuses = try status.split(separator: ",", omittingEmptySubsequences: false).map { word in
                 let text = word.trimmingCharacters(in: .whitespaces)
                 guard let state = JobState.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() })
                 else {

@@ -92,6 +92,8 @@ public struct TrainingAPI: Sendable {
         JobRoutes(api: self).add(to: v1)
         NodeRoutes(api: self).add(to: v1)
         LogRoutes(api: self).add(to: v1)
+        // Last: it wraps only the not-found responder, which the router builds with every middleware.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

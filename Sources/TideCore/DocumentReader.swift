@@ -5,7 +5,7 @@ import Yams
 ///
 /// YAML is read with the YAML 1.2 core schema: only `true`/`false` are
 /// booleans (`yes`, `on` are strings), only `null`, `~` and nothing are null.
-/// Duplicate keys, non-scalar keys, keys MongoDB cannot store (`$…`, NUL)
+/// Duplicate keys, non-scalar keys, keys MongoDB cannot store (empty, `$…`, NUL)
 /// and non-finite numbers are refused with their path.
 enum DocumentReader {
     /// Larger documents are refused before parsing.
@@ -91,6 +91,9 @@ enum DocumentReader {
     }
 
     private static func checkKey(_ key: String, path: String, problems: inout Problems) {
+        if key.isEmpty {
+            problems.add(path, "keys must not be empty (the job store cannot hold them)")
+        }
         if key.hasPrefix("$") {
             problems.add(path, "keys must not start with $ (the job store reserves them)")
         }

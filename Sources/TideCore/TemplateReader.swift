@@ -21,7 +21,8 @@ enum TemplateReader {
                 "is required unless spec.template.command is given: the worker's container image (Kubernetes) or the command to run (local backend)")
         }
         if let image = template.string("image", problems: &problems) {
-            if image.value.isEmpty || image.value.contains(where: \.isWhitespace) {
+            // Unicode White_Space by scalar, the set openapi.yaml's pattern spells out.
+            if image.value.isEmpty || image.value.unicodeScalars.contains(where: \.properties.isWhitespace) {
                 problems.add(image.path, "must be a container image reference without spaces (got \(image.shown))")
             }
         }

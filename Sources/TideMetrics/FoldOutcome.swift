@@ -9,7 +9,8 @@ public enum FoldOutcome: String, Sendable, Equatable {
     /// The first sample seen of a run already under way: whether its epoch followed a
     /// restart is unknown, so its time is not used.
     case unknownRun
-    /// The same mark as the newest folded: a redelivery.
+    /// The same mark as the newest folded (a redelivery), or the same epoch report as one
+    /// folded before, sent again after others.
     case duplicate
     /// Older than the newest folded: too late to fold in order, dropped.
     case stale

@@ -17,11 +17,18 @@ import TideJobs
 /// restart's cost. A quick restart at the same width (a move) looks like a slow
 /// epoch; the median of the kept times absorbs it. A job's very first epoch
 /// (epoch 1) counts as a start, whose cost is what a restart pays too.
+///
+/// Folding is idempotent: a redelivered message has the newest mark or an older
+/// one (`duplicate`, `stale`), and a report sent again later has the key of an
+/// epoch report kept in `folded` (`duplicate`), so neither counts twice nor
+/// reads as a restart.
 public struct ProgressHistory: Codable, Sendable, Equatable {
     /// Steady epoch times kept per width.
     public static let keptEpochs = 5
     /// First-epoch-after-restart samples kept.
     public static let keptRestarts = 8
+    /// Epoch reports remembered for recognising one sent again.
+    public static let keptKeys = 8
     /// Worker 0 reports at least this often (the worker contract), epoch done or not.
     public static let heartbeatSeconds = 60.0
 
@@ -41,6 +48,9 @@ public struct ProgressHistory: Codable, Sendable, Equatable {
     public var restarts: [RestartSample]
     /// The estimate changed and no `metrics.<accelerator>.updated` has announced it yet.
     public var announcePending: Bool
+    /// The keys of the latest epoch reports folded, oldest first (nil in documents
+    /// written before it was kept).
+    public var folded: [EpochKey]?
 
     public init(accelerator: String) {
         self.accelerator = accelerator
@@ -51,6 +61,7 @@ public struct ProgressHistory: Codable, Sendable, Equatable {
         steady = []
         restarts = []
         announcePending = false
+        folded = nil
     }
 
     /// Folds `samples` in mark order (a batch may hold them in any order).
@@ -66,6 +77,13 @@ public struct ProgressHistory: Codable, Sendable, Equatable {
         else { return .invalid }
         let mark = SampleMark(sample)
         if let last, mark <= last { return mark == last ? .duplicate : .stale }
+        // An epoch report sent again after others: not a restart to an older checkpoint
+        // or another width. Sent again at once it reads as a heartbeat, as it should.
+        if let last, sample.accelerator == accelerator, sample.epoch != last.epoch || sample.workers != last.workers,
+            folded?.contains(EpochKey(sample)) == true
+        {
+            return .duplicate
+        }
         if sample.accelerator != accelerator {
             self = ProgressHistory(accelerator: sample.accelerator)
         }
@@ -73,7 +91,7 @@ public struct ProgressHistory: Codable, Sendable, Equatable {
         last = mark
         epoch = sample.epoch
         epochs = sample.epochs
-        guard let previous else { return foldFirst(sample) }
+        guard let previous else { return remember(sample, foldFirst(sample)) }
         let pace = max(sample.epochSeconds, steadySeconds(workers: previous.workers) ?? 0)
         if sample.workers != previous.workers || sample.epoch < previous.epoch
             || mark.seconds(since: previous) > 2 * pace + Self.heartbeatSeconds
@@ -84,10 +102,19 @@ public struct ProgressHistory: Codable, Sendable, Equatable {
         if restartPending {
             restartPending = false
             keep(restart: sample)
-            return .restartEpoch
+            return remember(sample, .restartEpoch)
         }
         keep(steady: sample)
-        return .steady
+        return remember(sample, .steady)
+    }
+
+    /// Keeps the key of an epoch report (not a heartbeat's: a restarted run's first
+    /// reports may repeat those exactly), and passes `outcome` on.
+    private mutating func remember(_ sample: ProgressSample, _ outcome: FoldOutcome) -> FoldOutcome {
+        if outcome != .heartbeat {
+            folded = Array(((folded ?? []) + [EpochKey(sample)]).suffix(Self.keptKeys))
+        }
+        return outcome
     }
 
     /// The first sample of a history: a start when it reports epoch 0 or 1.

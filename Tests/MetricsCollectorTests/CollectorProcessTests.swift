@@ -125,6 +125,33 @@ import Testing
         await store.close()
     }
 
+    /// The same report published twice, as the training service does when a worker sends it
+    /// again (the first publish timed out, yet the broker had it): the copy, folded in a later
+    /// run after newer reports, neither counts twice nor reads as a restart.
+    @Test func aReportSentAgainIsFoldedOnceAcrossRuns() async throws {
+        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: database)
+        let info = store.collection(StoreSchema.jobInfo, of: InfoDocument.self)
+        let epochs = samples("job-r", widths: [2], epochsEach: 4)
+        try await publish(epochs)
+        #expect(try await runCollector().contains("steady=3"))
+        let first = try #require(try await info.findOne(["name": "job-r"])?.progress)
+        #expect(first.folded?.count == 4)
+
+        // Epoch 3's report again, 2 s after epoch 4's, then epoch 5 at its pace; and a redelivery.
+        let end = epochs.last!.receivedAt.timeIntervalSince1970 - 1_795_000_000
+        let again = sample("job-r", epoch: 3, workers: 2, seconds: epochs[2].epochSeconds, at: end + 2)
+        let fifth = sample("job-r", epoch: 5, workers: 2, seconds: 55, at: end + 55)
+        try await publish([again, fifth, fifth])
+        let output = try await runCollector()
+        #expect(output.contains("duplicate=2") && output.contains("steady=1"), "\(output)")
+        let history = try #require(try await info.findOne(["name": "job-r"])?.progress)
+        #expect(history.restarts.count == 1 && history.epoch == 5)
+        #expect(history.steady == [WidthTimes(workers: 2, seconds: [55, 55, 55, 55])])
+
+        try await store.dropDatabase()
+        await store.close()
+    }
+
     @Test func metricsFilesOfKnownJobsAreFoldedOnce() async throws {
         let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: database)
         let announcements = try await Announcements(accelerator: accelerator, logger: logger)

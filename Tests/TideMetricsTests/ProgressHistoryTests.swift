@@ -44,6 +44,37 @@ import TideMetrics
         #expect(history == before)
     }
 
+    /// A worker that sends a report again (its first answer was a 503, yet the broker had the
+    /// sample) gets it folded once, even after later reports: not read as a restart.
+    @Test func anEpochReportSentAgainCountsOnce() {
+        var history = ProgressHistory(accelerator: "v100")
+        let samples = (1...4).map { Self.sample($0, workers: 2, seconds: 50 + Double($0), at: 55 * Double($0)) }
+        history.fold(contentsOf: samples)
+        let before = history
+        #expect(history.fold(Self.sample(3, workers: 2, seconds: 53, at: 225)) == .duplicate)
+        #expect(history == before)
+        #expect(history.fold(Self.sample(5, workers: 2, seconds: 55, at: 275)) == .steady)
+        // At once after the original it is a report between epochs, as a heartbeat is.
+        #expect(history.fold(Self.sample(5, workers: 2, seconds: 55, at: 276)) == .heartbeat)
+        #expect(history.restarts.count == 1)
+        #expect(history.steady == [WidthTimes(workers: 2, seconds: [52, 53, 54, 55])])
+        #expect(history.folded?.count == 5)
+        // A rerun of epoch 3 (resumed from an older checkpoint) measures another time: a restart.
+        #expect(history.fold(Self.sample(3, workers: 2, seconds: 70, at: 400)) == .heartbeat)
+        #expect(history.fold(Self.sample(4, workers: 2, seconds: 56, at: 456)) == .restartEpoch)
+    }
+
+    @Test func theKeysKeptAreBoundedAndReadFromOldDocuments() throws {
+        var history = ProgressHistory(accelerator: "v100")
+        history.fold(contentsOf: (1...20).map { Self.sample($0, workers: 2, seconds: 50, at: 50 * Double($0)) })
+        #expect(history.folded?.map(\.epoch) == Array(13...20))
+        // A history stored before the keys were kept.
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(history)) as! [String: Any]
+        old["folded"] = nil
+        let decoded = try JSONDecoder().decode(ProgressHistory.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.folded == nil && decoded.steady == history.steady)
+    }
+
     @Test func reportsBetweenEpochsOnlyMoveTheMark() {
         var history = ProgressHistory(accelerator: "v100")
         history.fold(Self.sample(1, workers: 2, seconds: 100, at: 100))
@@ -64,7 +95,9 @@ import TideMetrics
     @Test func anEpochGoingBackIsARestart() {
         var history = ProgressHistory(accelerator: "v100")
         history.fold(contentsOf: (1...4).map { Self.sample($0, workers: 2, seconds: 50, at: 50 * Double($0)) })
-        #expect(history.fold(Self.sample(3, workers: 2, seconds: 50, at: 230)) == .heartbeat)
+        // Resumed from epoch 2's checkpoint: epoch 3 again, measured anew (the same report
+        // sent again, time and all, is a duplicate: anEpochReportSentAgainCountsOnce).
+        #expect(history.fold(Self.sample(3, workers: 2, seconds: 51, at: 230)) == .heartbeat)
         #expect(history.fold(Self.sample(4, workers: 2, seconds: 70, at: 300)) == .restartEpoch)
     }
 

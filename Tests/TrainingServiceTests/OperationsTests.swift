@@ -75,6 +75,32 @@ import Yams
         }
     }
 
+    /// A route's path with a method it does not have is a 405 naming the methods it has (RFC 9110);
+    /// a path that is no route, and a job that does not exist, stay 404.
+    @Test func unsupportedMethodsAre405WithAllow() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.trace, "/v1/jobs", "GET, POST"), (.put, "/v1/jobs", "GET, POST"), (.head, "/v1/jobs", "GET, POST"),
+                (.post, "/v1/jobs/some-job", "DELETE, GET, PATCH"), (.options, "/v1/jobs/some-job/", "DELETE, GET, PATCH"),
+                (.get, "/v1/jobs/some-job/progress", "POST"), (.delete, "/v1/nodes", "GET"), (.get, "/v1/nodes/n1", "PUT"),
+                (.post, "/v1/openapi.yaml", "GET"), (.trace, "/healthz", "GET"),
+            ]
+            for (method, path, allow) in cases {
+                // No token: the method is refused before any authentication.
+                let response = try await send(client, method, path, headers: [:])
+                #expect(response.status == .methodNotAllowed, "\(method) \(path): \(response.status)")
+                #expect(response.headers[.init("Allow")!] == allow, "\(method) \(path)")
+                if method != .head { #expect(response.error?.error.contains("use \(allow)") == true, "\(response.text)") }
+            }
+            #expect(try await send(client, .trace, "/v1/elsewhere").status == .notFound)
+            #expect(try await send(client, .get, "/v1/jobs/a/b/c").status == .notFound)
+            #expect(try await send(client, .get, "/v1/jobs/none-20250101-000000").status == .notFound)
+            let metrics = try await send(client, .get, "/metrics", headers: [:]).text
+            #expect(metrics.contains(#"method="TRACE",route="/v1/jobs",status="405"} 1"#), "\(metrics)")
+        }
+    }
+
     /// The operationId of every link under `value`, however deep.
     static func linkedOperations(in value: Any) -> [String] {
         if let array = value as? [Any] { return array.flatMap(linkedOperations) }

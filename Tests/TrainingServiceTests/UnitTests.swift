@@ -34,6 +34,10 @@ import TideCore
         #expect(query.accelerator == "v100" && query.limit == 5 && !query.watch)
         #expect(try ListQuery([:], maxLimit: 1000).limit == 100)
         #expect(throws: APIError.self) { try ListQuery(["limit": "1001"], maxLimit: 1000) }
+        // Found by schemathesis: an empty item names no state (openapi.yaml lists states only).
+        for status in ["", "Running,", "Running,,Waiting", "Bogus"] {
+            #expect(throws: APIError.self, "\(status)") { try ListQuery(["status": status], maxLimit: 1000) }
+        }
     }
 
     @Test func patchSetsOnlyPriorityAndMax() throws {
