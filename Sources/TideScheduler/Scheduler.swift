@@ -386,8 +386,9 @@ public actor Scheduler {
             job.record.endRun(at: exit.endedAt, gpusPerWorker: job.spec.gpusPerWorker)
             jobs[job.name] = job
             try await storage.save(job.record, job: job.name)
-            try await setStatus(job.name, state: .completed, workers: 0, message: "all workers exited 0")
-            try await history(job.name, "Completed", "after \(job.record.resizes) resizes and \(job.record.retries) retries")
+            let written = try await setStatus(job.name, state: .completed, workers: 0, message: "all workers exited 0")
+            try await history(
+                job.name, "Completed", "after \(job.record.resizes) resizes and \(job.record.retries) retries", after: written)
             jobs[job.name] = nil
             requestRound(.zero)
         case .retry(let message, let backoff):
@@ -446,18 +447,20 @@ public actor Scheduler {
     }
 
     private func fail(_ name: String, message: String) async throws {
-        try await setStatus(name, state: .failed, workers: 0, message: message)
-        try await history(name, "Failed", message)
+        let written = try await setStatus(name, state: .failed, workers: 0, message: message)
+        try await history(name, "Failed", message, after: written)
         jobs[name] = nil
         requestRound(.zero)
     }
 
     // MARK: Status
 
-    private func setStatus(_ name: String, state: JobState, workers: Int, message: String) async throws {
-        guard let job = jobs[name] else { return }
+    /// Writes the job's status; returns the job as written (nil when nothing was written).
+    @discardableResult
+    private func setStatus(_ name: String, state: JobState, workers: Int, message: String) async throws -> StoredJob? {
+        guard let job = jobs[name] else { return nil }
         let current = job.stored.status
-        if current.state == state && current.workers == workers && current.message == message { return }
+        if current.state == state && current.workers == workers && current.message == message { return nil }
         let now = Date(timeIntervalSince1970: clock())
         guard
             let written = try await storage.updateStatus(
@@ -471,7 +474,7 @@ public actor Scheduler {
                     if state == .running && status.startedAt == nil { status.startedAt = now }
                     if state.isTerminal { status.finishedAt = now }
                 })
-        else { return }
+        else { return nil }
         if var held = jobs[name] {
             held.stored = written
             jobs[name] = held
@@ -482,13 +485,17 @@ public actor Scheduler {
             // The status is stored; watchers read it from the API. Only the notification is lost.
             logger.warning("status event not published", metadata: ["job": "\(name)", "error": "\(error)"])
         }
+        return written
     }
 
-    private func history(_ name: String, _ type: String, _ message: String) async throws {
-        guard let job = jobs[name] else { return }
+    /// Appends a history entry at the job's current status. `written` is the job as its
+    /// last status write left it: a round that read the jobs meanwhile may have dropped a
+    /// job that just finished, and its last entry must not be lost with it.
+    private func history(_ name: String, _ type: String, _ message: String, after written: StoredJob? = nil) async throws {
+        guard let stored = jobs[name]?.stored ?? written else { return }
         try await storage.record(
             JobHistoryEvent(
                 job: name, time: Date(timeIntervalSince1970: clock()), type: type, message: message,
-                accelerator: job.spec.accelerator, state: job.stored.status.state.rawValue, version: job.stored.version))
+                accelerator: stored.spec.accelerator, state: stored.status.state.rawValue, version: stored.version))
     }
 }
