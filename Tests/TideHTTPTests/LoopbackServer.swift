@@ -40,15 +40,22 @@ final class LoopbackServer: Sendable {
     }
 
     /// Stops accepting; open connections end when their client closes them.
+    ///
+    /// Only a shutdown here: it wakes the accepting thread, which closes the
+    /// descriptor itself. Closing it here, while that thread sits in `accept`,
+    /// would let another test's new socket take the same number and be
+    /// accepted on by this server's thread.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
+            guard connection >= 0 else {
+                close(listener)
+                return
+            }
             let number = accepted.add(1, ordering: .acquiringAndReleasing).newValue
             Thread.detachNewThread { self.serve(connection, number: number) }
         }
