@@ -1,4 +1,3 @@
-import CLocalSpawn
 import Foundation
 
 /// A supervised part's process: spawned with a clean signal mask in a session
@@ -25,26 +24,13 @@ struct ChildProcess: Sendable {
 
     /// Starts `part`, its output appended to `log`.
     static func spawn(_ part: StackPart, log: URL) throws -> ChildProcess {
-        try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let fd = open(log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StackError("cannot open \(log.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let argv = ([part.executable] + part.arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let envp = part.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        // The log is also descriptor 3: the call wants one there, and it is harmless.
-        let result = tide_spawn_shim(part.executable, argv, envp, fd, fd, &pid)
-        guard result == 0 else {
-            throw StackError("cannot start \(part.name) (\(part.executable)): \(String(cString: strerror(result)))")
-        }
-        let waited = pid
+        let pid = try Spawn.detached(
+            [part.executable] + part.arguments, environment: part.environment, log: log, what: part.name)
         let ending = Task<Ending, Never> {
             await withCheckedContinuation { continuation in
                 let thread = Thread {
                     var status: Int32 = 0
-                    while waitpid(waited, &status, 0) < 0, errno == EINTR {}
+                    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
                     continuation.resume(returning: Self.ending(status))
                 }
                 thread.name = "tide-wait-\(part.name)"

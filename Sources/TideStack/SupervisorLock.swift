@@ -1,4 +1,3 @@
-import CLocalSpawn
 import Foundation
 
 /// The supervisor holds an exclusive `flock` on `supervisor.lock` for as long
@@ -29,17 +28,8 @@ public enum SupervisorLock {
     public static func launchSupervisor(_ arguments: [String], environment: [String: String], paths: StackPaths) throws -> pid_t? {
         guard let lock = try acquire(paths) else { return nil }
         defer { close(lock) }
-        let log = open(paths.supervisorLog.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { throw StackError("cannot open \(paths.supervisorLog.path): \(String(cString: strerror(errno)))") }
-        defer { close(log) }
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
         // The supervisor gets the locked descriptor as 3 and keeps the lock after this process lets go.
-        let result = tide_spawn_shim(arguments[0], argv, envp, log, lock, &pid)
-        guard result == 0 else { throw StackError("cannot start the supervisor \(arguments[0]): \(String(cString: strerror(result)))") }
-        return pid
+        return try Spawn.detached(
+            arguments, environment: environment, log: paths.supervisorLog, descriptor3: lock, what: "the supervisor")
     }
 }
