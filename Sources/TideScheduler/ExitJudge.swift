@@ -53,7 +53,12 @@ public enum ExitJudge {
         }
         return .retry(
             message: "\(message); retry \(retries + 1) of \(job.spec.maxRetries)",
-            backoffSeconds: min(2 * Double(1 << min(retries, 16)), 300))
+            backoffSeconds: backoffSeconds(afterFailures: retries + 1))
+    }
+
+    /// The wait before another try after `failures` failures in a row: 2, 4, 8... seconds, at most 5 minutes.
+    static func backoffSeconds(afterFailures failures: Int) -> Double {
+        min(2 * Double(1 << min(max(failures - 1, 0), 16)), 300)
     }
 
     private static func hint(_ code: Int32) -> String {

@@ -325,7 +325,7 @@ public actor Scheduler {
     private func waitAfterStartTimeout(_ name: String, workers: Int) async throws {
         guard var job = jobs[name] else { return }
         let attempts = (job.record.startTimeouts ?? 0) + 1
-        let backoff = min(2 * Double(1 << min(attempts - 1, 16)), 300)
+        let backoff = ExitJudge.backoffSeconds(afterFailures: attempts)
         job.record.startTimeouts = attempts
         job.record.notBefore = clock() + backoff
         jobs[name] = job
