@@ -415,10 +415,7 @@ public actor Scheduler {
         let message = "\(reason); failing back to \(accelerator)"
         guard let moved = try await storage.move(job: name, to: accelerator, message: message) else { return }
         jobs[name] = nil
-        try await storage.record(
-            JobHistoryEvent(
-                job: name, time: Date(timeIntervalSince1970: clock()), type: "FailedBack", message: message,
-                accelerator: accelerator, state: moved.status.state.rawValue, version: moved.version))
+        try await history(name, "FailedBack", message, after: moved)
         do {
             try await announcer.announceMoved(moved)
         } catch {
