@@ -84,17 +84,10 @@ public struct KubeClient: Sendable {
     }
 
     var tls: TLSSettings? {
-        func pem(_ value: KubeConnection.PEM?) -> TLSSettings.PEM? {
-            switch value {
-            case .file(let path)?: .file(path)
-            case .data(let data)?: .data(data)
-            case nil: nil
-            }
-        }
-        var settings = TLSSettings(certificateAuthority: pem(connection.certificateAuthority), insecureSkipVerify: connection.insecureSkipTLSVerify)
+        var settings = TLSSettings(certificateAuthority: connection.certificateAuthority, insecureSkipVerify: connection.insecureSkipTLSVerify)
         if case .clientCertificate(let certificate, let key) = connection.credentials {
-            settings.clientCertificate = pem(certificate)
-            settings.clientKey = pem(key)
+            settings.clientCertificate = certificate
+            settings.clientKey = key
         }
         return settings
     }

@@ -1,13 +1,12 @@
 import Foundation
+import TideHTTP
 
 /// Where the API server is and how to prove who we are: from a kubeconfig
 /// (`KubeConfigLoader`) or from the pod's service account (`inCluster`).
 public struct KubeConnection: Sendable, Equatable {
-    /// PEM bytes, given inline or by a file read when needed (so a rotated file is picked up).
-    public enum PEM: Sendable, Equatable {
-        case file(String)
-        case data(Data)
-    }
+    /// PEM bytes, given inline or by a file read when needed (so a rotated file is
+    /// picked up): the same type the HTTP client takes.
+    public typealias PEM = TLSSettings.PEM
 
     public enum Credentials: Sendable, Equatable {
         case none
