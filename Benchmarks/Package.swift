@@ -57,7 +57,7 @@ let package = Package(
         // Issue 6's numbers against the fake Kubernetes API server (`make bench-kube`).
         .executableTarget(
             name: "kube-bench",
-            dependencies: [.product(name: "TideKube", package: "tide"), .product(name: "TideBackend", package: "tide")]
+            dependencies: ["BenchTiming", .product(name: "TideKube", package: "tide"), .product(name: "TideBackend", package: "tide")]
         ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.
         .executableTarget(

@@ -3,6 +3,7 @@
 // a watch of 100,000 events parsed with the client's memory measured along the way.
 //
 //   kube-bench FAKE_APISERVER_SCRIPT
+import BenchTiming
 import Foundation
 import TideKube
 
@@ -10,12 +11,6 @@ func residentMegabytes() -> Double {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
     return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-}
-
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[min(Int(Double(sorted.count - 1) * p / 100 + 0.5), sorted.count - 1)]
 }
 
 func node(_ name: String, label: String) -> Data {
@@ -45,26 +40,15 @@ for index in 0..<64 {
 }
 
 // 1. 1,000 pods created and bound, 16 calls in flight.
-let pods = 1_000
-let inFlight = 16
-let started = ContinuousClock.now
-try await withThrowingTaskGroup(of: Void.self) { group in
-    for worker in 0..<inFlight {
-        group.addTask {
-            for index in stride(from: worker, to: pods, by: inFlight) {
-                let launch = WorkerLaunchSample.launch(index)
-                let pod = WorkerPod(
-                    launch: launch, template: .object(["image": .string("busybox")]), accelerator: "v100", gpusPerWorker: 1,
-                    namespace: "tide", checkpointClaim: nil, terminationGraceSeconds: 30)
-                try await client.create(pod)
-                try await client.bind(pod: WorkerPod.name(of: launch.id), namespace: "tide", to: "gpu-\(index % 64)")
-            }
-        }
-    }
-    try await group.waitForAll()
+let created = try await LatencySamples.run(clients: 16, total: 1_000) { index in
+    let launch = WorkerLaunchSample.launch(index)
+    let pod = WorkerPod(
+        launch: launch, template: .object(["image": .string("busybox")]), accelerator: "v100", gpusPerWorker: 1,
+        namespace: "tide", checkpointClaim: nil, terminationGraceSeconds: 30)
+    try await client.create(pod)
+    try await client.bind(pod: WorkerPod.name(of: launch.id), namespace: "tide", to: "gpu-\(index % 64)")
 }
-let podSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
-print(String(format: "1,000 worker pods created and bound (16 in flight): %.2f s, %.0f pods/s (goal: under 10 s)", podSeconds, Double(pods) / podSeconds))
+print(String(format: "1,000 worker pods created and bound (16 in flight): %.2f s, %.0f pods/s (goal: under 10 s)", created.seconds, created.perSecond))
 
 // 2. A node's label changed: how soon a watch of labelled nodes sees it.
 var latencies: [Double] = []
@@ -81,9 +65,10 @@ for round in 0..<20 {
         if case .modified(let node) = event, node.metadata.labels?["tide/accelerator"] == label { break }
     }
     let elapsed = ContinuousClock.now - changed
-    latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    latencies.append(LatencySamples.milliseconds(elapsed))
 }
-print(String(format: "node label change seen by a watch, 20 changes: p50 %.1f ms, max %.1f ms (goal: under 1 s)", percentile(latencies, 50), latencies.max() ?? .nan))
+let seenIn = LatencySamples(samples: latencies, seconds: 0)
+print(String(format: "node label change seen by a watch, 20 changes: p50 %.1f ms, max %.1f ms (goal: under 1 s)", seenIn.p50, seenIn.quantile(1)))
 
 // 3. A watch of 100,000 events, memory sampled as it goes.
 let (_, before): ([KubeNode], String) = try await client.list("/api/v1/nodes")
@@ -100,6 +85,6 @@ for try await event in events {
     if seen == total { break }
 }
 let watchElapsed = ContinuousClock.now - watchStarted
-let watchSeconds = Double(watchElapsed.components.seconds) + Double(watchElapsed.components.attoseconds) / 1e18
+let watchSeconds = LatencySamples.milliseconds(watchElapsed) / 1000
 print(String(format: "watch of %d events parsed in %.2f s (%.0f events/s); client RSS every 20,000 events: %@ MB", seen, watchSeconds,
              Double(seen) / watchSeconds, samples.joined(separator: ", ")))
