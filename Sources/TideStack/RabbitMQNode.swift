@@ -26,7 +26,7 @@ public struct RabbitMQNode: Sendable {
         return StackPart(
             name: "rabbitmq", executable: "/usr/sbin/runuser",
             arguments: ["-u", "rabbitmq", "--", "env"] + variables + ["\(Self.binDirectory)/rabbitmq-server"],
-            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], readiness: .listening(port: configuration.amqpPort),
+            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], port: configuration.amqpPort, readiness: .listening,
             level: 0, stopGrace: .seconds(30))
     }
 

@@ -3,12 +3,13 @@ import TideHTTP
 
 /// Whether a part is ready, asked once.
 enum ReadinessProbe {
-    static func isReady(_ readiness: StackPart.Readiness) async -> Bool {
-        switch readiness {
-        case .listening(let port):
-            return port > 0 && accepts(port: port)
-        case .http(let url):
-            let request = HTTPRequest(url: url, timeout: .seconds(2), connectTimeout: .seconds(1))
+    static func isReady(_ part: StackPart) async -> Bool {
+        guard let port = part.port, port > 0 else { return false }
+        switch part.readiness {
+        case .listening:
+            return accepts(port: port)
+        case .http(let path):
+            let request = HTTPRequest(url: "http://127.0.0.1:\(port)\(path)", timeout: .seconds(2), connectTimeout: .seconds(1))
             return (try? await CurlHTTPClient().send(request))?.head.status == 200
         }
     }

@@ -27,12 +27,12 @@ public enum StackParts {
                     "--default-accelerator", configuration.accelerator,
                 ] + connections,
                 environment: common.merging(["TIDE_API_PASSWORD_SHA256": sha256Hex(configuration.apiToken)]) { $1 },
-                readiness: .http(url: "http://127.0.0.1:\(configuration.apiPort)/readyz"), level: 1))
+                port: configuration.apiPort, readiness: .http(path: "/readyz"), level: 1))
         parts.append(
             StackPart(
                 name: "resource-allocator", executable: bin.appendingPathComponent("resource-allocator").path,
                 arguments: ["--host", "127.0.0.1", "--port", "\(configuration.allocatorPort)", "--amqp-uri", configuration.amqpURI],
-                environment: common, readiness: .http(url: "http://127.0.0.1:\(configuration.allocatorPort)/readyz"), level: 1))
+                environment: common, port: configuration.allocatorPort, readiness: .http(path: "/readyz"), level: 1))
         parts.append(
             StackPart(
                 name: "scheduler", executable: bin.appendingPathComponent("scheduler").path,
@@ -44,7 +44,7 @@ public enum StackParts {
                     "--min-resize-interval", "\(configuration.minResizeIntervalSeconds)",
                     "--tick-seconds", "\(configuration.tickSeconds)",
                 ] + connections,
-                environment: common, readiness: .http(url: "http://127.0.0.1:\(configuration.schedulerPort)/readyz"),
+                environment: common, port: configuration.schedulerPort, readiness: .http(path: "/readyz"),
                 level: 2, stopGrace: .seconds(configuration.stopGraceSeconds + 15)))
         return parts
     }
@@ -55,7 +55,7 @@ public enum StackParts {
             name: "metrics-collector",
             executable: URL(fileURLWithPath: configuration.binDirectory).appendingPathComponent("metrics-collector").path,
             arguments: ["--mongo-uri", configuration.mongoURI, "--amqp-uri", configuration.amqpURI],
-            environment: serviceEnvironment(configuration, environment: environment), readiness: .listening(port: 0),
+            environment: serviceEnvironment(configuration, environment: environment), port: nil, readiness: .listening,
             level: 3, stopGrace: .seconds(10))
     }
 
@@ -79,7 +79,7 @@ public enum StackParts {
                 "--sync-on-commit", "--log-level", "WARNING",
             ],
             environment: serviceEnvironment(configuration, environment: environment),
-            readiness: .listening(port: configuration.mongoPort), level: 0, stopGrace: .seconds(30))
+            port: configuration.mongoPort, readiness: .listening, level: 0, stopGrace: .seconds(30))
     }
 
     static func sha256Hex(_ text: String) -> String {

@@ -39,7 +39,7 @@ public actor StackSupervisor: Service {
         let now = Date()
         status = StackStatus(
             supervisorPID: getpid(), state: .starting, message: nil,
-            parts: parts.map { .init(name: $0.name, state: .stopped, pid: nil, port: Self.port(of: $0, configuration), restarts: 0, since: now) },
+            parts: parts.map { .init(name: $0.name, state: .stopped, pid: nil, port: $0.port, restarts: 0, since: now) },
             collector: nil, updated: now)
     }
 
@@ -139,7 +139,7 @@ public actor StackSupervisor: Service {
 
     private func awaitReady(_ part: StackPart, pid: pid_t) async {
         while !Task.isCancelled {
-            if await ReadinessProbe.isReady(part.readiness) {
+            if await ReadinessProbe.isReady(part) {
                 update(part.name) { if $0.pid == pid, $0.state == .starting { $0.state = .ready } }
                 return
             }
@@ -221,17 +221,6 @@ public actor StackSupervisor: Service {
             try status.save(to: paths.status)
         } catch {
             logger.warning("cannot write the stack status", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private static func port(of part: StackPart, _ configuration: StackConfiguration) -> Int? {
-        switch part.name {
-        case "rabbitmq": configuration.amqpPort
-        case "secantusdb": configuration.mongoPort
-        case "training-service": configuration.apiPort
-        case "resource-allocator": configuration.allocatorPort
-        case "scheduler": configuration.schedulerPort
-        default: nil
         }
     }
 }
