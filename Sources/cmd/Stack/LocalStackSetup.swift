@@ -28,6 +28,8 @@ struct LocalStackSetup {
         tickSeconds: Double?, ports: (api: Int?, scheduler: Int?, allocator: Int?)
     ) throws -> StackConfiguration {
         var configuration: StackConfiguration
+        // 0 asks for any free port; the one chosen is kept for the next run.
+        func chosen(_ port: Int) throws -> Int { port == 0 ? try PortCheck.freePort() : port }
         do {
             if let last = try StackConfiguration.load(from: paths.configuration) {
                 configuration = last
@@ -38,17 +40,11 @@ struct LocalStackSetup {
                     mongoPort: try PortCheck.freePort(), binDirectory: "", apiToken: Self.randomToken(),
                     jobTokenSecret: Self.randomToken())
             }
-        } catch let error as StackError {
-            throw CommandFailure(error.description)
-        } catch let error as PortError {
-            throw CommandFailure(error.description)
-        }
-        // 0 asks for any free port; the one chosen is kept for the next run.
-        func chosen(_ port: Int) throws -> Int { port == 0 ? try PortCheck.freePort() : port }
-        do {
             if let api = ports.api { configuration.apiPort = try chosen(api) }
             if let scheduler = ports.scheduler { configuration.schedulerPort = try chosen(scheduler) }
             if let allocator = ports.allocator { configuration.allocatorPort = try chosen(allocator) }
+        } catch let error as StackError {
+            throw CommandFailure(error.description)
         } catch let error as PortError {
             throw CommandFailure(error.description)
         }
