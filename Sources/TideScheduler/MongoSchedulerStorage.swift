@@ -52,32 +52,37 @@ public struct MongoSchedulerStorage: SchedulerStorage {
     public func updateStatus(
         job name: String, accelerator: String, _ change: @Sendable (inout JobStatus) -> Void
     ) async throws -> StoredJob? {
-        // Another writer (a patch, a cancel) may win between read and write: read again and re-apply.
-        for _ in 0..<20 {
-            guard let current = try await jobs.get(name), current.job.spec.accelerator == accelerator else { return nil }
-            var status = current.job.status
-            change(&status)
-            if status == current.job.status { return current.job }
-            do {
-                return try await jobs.update(name, expectedVersion: current.version) { $0.job.status = status }.job
-            } catch StoreError.conflict {
-                continue
-            }
+        try await rewrite(name) { job in
+            guard job.spec.accelerator == accelerator else { return nil }
+            let before = job.status
+            change(&job.status)
+            return job.status != before
         }
-        throw StoreError.conflict(collection: StoreSchema.jobs, name: name, expectedVersion: -1, actualVersion: -1)
     }
 
     public func move(job name: String, to accelerator: String, message: String) async throws -> StoredJob? {
+        try await rewrite(name) { job in
+            guard !job.status.state.isTerminal else { return nil }
+            job.spec.accelerator = accelerator
+            job.spec.failback = nil
+            job.status.state = .waiting
+            job.status.workers = 0
+            job.status.message = message
+            return true
+        }
+    }
+
+    /// Reads the job, lets `change` alter it, and writes it at the version read;
+    /// when another writer (a patch, a cancel) got there first, reads and applies
+    /// again. `change` answers nil to leave the job alone (nil is returned),
+    /// false when it changed nothing (the job is returned as read).
+    private func rewrite(_ name: String, _ change: (inout StoredJob) -> Bool?) async throws -> StoredJob? {
         for _ in 0..<20 {
-            guard let current = try await jobs.get(name), !current.job.status.state.isTerminal else { return nil }
+            guard var record = try await jobs.get(name) else { return nil }
+            guard let changed = change(&record.job) else { return nil }
+            guard changed else { return record.job }
             do {
-                return try await jobs.update(name, expectedVersion: current.version) {
-                    $0.job.spec.accelerator = accelerator
-                    $0.job.spec.failback = nil
-                    $0.job.status.state = .waiting
-                    $0.job.status.workers = 0
-                    $0.job.status.message = message
-                }.job
+                return try await jobs.replace(record).job
             } catch StoreError.conflict {
                 continue
             }
