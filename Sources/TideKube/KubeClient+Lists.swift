@@ -81,34 +81,53 @@ extension KubeClient {
     }
 }
 
-/// One line of a watch stream.
+/// One line of a watch stream, parsed once: the type first, then the object as what the type says it is.
 enum WatchLine {
-    private struct Raw<Item: Decodable>: Decodable {
-        var type: String
-        var object: Item
-    }
+    private struct Line<Item: Decodable>: Decodable {
+        enum Content {
+            case item(String, Item)
+            case bookmark(String)
+            case error(KubeStatus)
+            case unknown(String)
+        }
 
-    private struct Header: Decodable {
-        struct Metadata: Decodable { var resourceVersion: String? }
-        struct Object: Decodable { var metadata: Metadata? }
-        var type: String
-        var object: Object?
+        struct Bookmark: Decodable {
+            struct Metadata: Decodable { var resourceVersion: String? }
+            var metadata: Metadata?
+        }
+
+        enum Keys: String, CodingKey { case type, object }
+
+        let content: Content
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            let type = try container.decode(String.self, forKey: .type)
+            switch type {
+            case "BOOKMARK":
+                content = .bookmark(try container.decodeIfPresent(Bookmark.self, forKey: .object)?.metadata?.resourceVersion ?? "")
+            case "ERROR":
+                content = .error(try container.decode(KubeStatus.self, forKey: .object))
+            case "ADDED", "MODIFIED", "DELETED":
+                content = .item(type, try container.decode(Item.self, forKey: .object))
+            default:
+                content = .unknown(type)
+            }
+        }
     }
 
     static func decode<Item: Decodable>(_ line: Data, path: String) throws -> WatchEvent<Item> {
-        let header = try JSONDecoder().decode(Header.self, from: line)
-        switch header.type {
-        case "BOOKMARK":
-            return .bookmark(resourceVersion: header.object?.metadata?.resourceVersion ?? "")
-        case "ERROR":
+        switch try JSONDecoder().decode(Line<Item>.self, from: line).content {
+        case .bookmark(let version):
+            return .bookmark(resourceVersion: version)
+        case .error(let status):
             // A 410 inside a 200 stream, as the API server sends it for an expired version.
-            let status = try JSONDecoder().decode(Raw<KubeStatus>.self, from: line).object
             throw KubeAPIError(code: status.code ?? 500, reason: status.reason, message: status.message ?? "watch error", request: "watch \(path)")
-        case "ADDED": return .added(try JSONDecoder().decode(Raw<Item>.self, from: line).object)
-        case "MODIFIED": return .modified(try JSONDecoder().decode(Raw<Item>.self, from: line).object)
-        case "DELETED": return .deleted(try JSONDecoder().decode(Raw<Item>.self, from: line).object)
-        default:
-            throw KubeAPIError(code: 500, reason: nil, message: "unknown watch event type \(header.type)", request: "watch \(path)")
+        case .item("ADDED", let item): return .added(item)
+        case .item("MODIFIED", let item): return .modified(item)
+        case .item("DELETED", let item): return .deleted(item)
+        case .item(let type, _), .unknown(let type):
+            throw KubeAPIError(code: 500, reason: nil, message: "unknown watch event type \(type)", request: "watch \(path)")
         }
     }
 }
