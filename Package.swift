@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "TideMetrics", targets: ["TideMetrics"]),
         .library(name: "TideStack", targets: ["TideStack"]),
         .library(name: "TideKube", targets: ["TideKube"]),
+        .library(name: "TideKubeBackend", targets: ["TideKubeBackend"]),
         // A free loopback port, for tests and the benchmarks that start servers.
         .library(name: "TidePorts", targets: ["TidePorts"]),
     ],
@@ -89,7 +90,7 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")]
         ),
         // The cluster backend interface the scheduler drives: start and stop workers, their exits, adoption.
-        .target(name: "TideBackend"),
+        .target(name: "TideBackend", dependencies: ["TideCore"]),
         // What every service serves besides its work: health, readiness and metrics routes.
         .target(
             name: "TideServiceKit",
@@ -106,6 +107,13 @@ let package = Package(
         ),
         // The Kubernetes API as Tide uses it: configuration, quantities, errors (issue 6).
         .target(name: "TideKube", dependencies: ["TideHTTP", "TideBackend", "TideCore", .product(name: "Yams", package: "Yams")]),
+        // Workers as pods, nodes mirrored from the cluster, one active scheduler per GPU type (issue 6).
+        .target(
+            name: "TideKubeBackend",
+            dependencies: [
+                "TideKube", "TideBackend", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // The local stack of `cmd up`: its parts, their supervisor, its status.
         .target(
             name: "TideStack",
@@ -179,7 +187,8 @@ let package = Package(
         .executableTarget(
             name: "PerGPUScheduler",
             dependencies: [
-                "TideScheduler", "TideBackend", "TideLocalBackend", "TideBroker", "TideJobs", "TideServiceKit", "TideStore",
+                "TideScheduler", "TideBackend", "TideLocalBackend", "TideKube", "TideKubeBackend", "TideBroker", "TideJobs",
+                "TideServiceKit", "TideStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,6 +254,13 @@ let package = Package(
         .testTarget(
             name: "TideKubeTests",
             dependencies: ["TideKube", "TideTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        // The Kubernetes backend, node mirror and Lease against the fake API server and its kubelet.
+        .testTarget(
+            name: "TideKubeBackendTests",
+            dependencies: [
+                "TideKubeBackend", "TideKube", "TideBackend", "TideCore", "TideTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The local stack's pure parts: what each part runs, the restart backoff.
         .testTarget(name: "TideStackTests", dependencies: ["TideStack"]),
         // Runs `resource-allocator` processes on the real broker.

@@ -6,6 +6,8 @@ import ServiceLifecycle
 import TideBackend
 import TideBroker
 import TideJobs
+import TideKube
+import TideKubeBackend
 import TideScheduler
 import TideServiceKit
 import TideStore
@@ -24,8 +26,23 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "The GPU type to schedule (value of the node label).")
     var accelerator: String
 
-    @Option(help: "Cluster backend: local (kubernetes comes with issue 6).")
+    @Option(help: "Cluster backend: local (processes on this machine) or kubernetes (worker pods).")
     var backend = "local"
+
+    @Option(help: "Kubernetes: the kubeconfig (default: KUBECONFIG, else the pod's service account, else ~/.kube/config).")
+    var kubeconfig: String?
+
+    @Option(help: "Kubernetes: the kubeconfig context (default: its current-context).")
+    var kubeContext: String?
+
+    @Option(help: "Kubernetes: the namespace of worker pods, events and the Lease (default: the configuration's).")
+    var namespace: String?
+
+    @Option(help: "Kubernetes: the node label naming a node's GPU type (vodascheduler/accelerator beside Voda).")
+    var nodeLabelKey = "tide/accelerator"
+
+    @Option(help: "Kubernetes: this replica's name in the Lease and events (default: POD_NAME, else the host name).")
+    var identity: String?
 
     @Option(help: "Allocation policy (switch at run time with PUT /policy).")
     var policy = "tide"
@@ -70,8 +87,11 @@ struct SchedulerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--accelerator: \(error)")
         }
-        guard backend == "local" else {
-            throw ValidationError("--backend \(backend): only 'local' is built; 'kubernetes' comes with issue 6")
+        guard backend == "local" || backend == "kubernetes" else {
+            throw ValidationError("--backend \(backend): choose local or kubernetes")
+        }
+        guard !nodeLabelKey.isEmpty, !nodeLabelKey.contains(where: { $0 == "=" || $0 == "," || $0 == " " }) else {
+            throw ValidationError("--node-label-key '\(nodeLabelKey)' is not a label key (such as tide/accelerator)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard stopGrace >= 0, tickSeconds > 0, minResizeInterval >= 0, debounceMilliseconds >= 0, gangStartTimeout > 0 else {
@@ -89,7 +109,22 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await store.ensureSchema()
         let rpc = try await RPCClient(configuration: broker, logger: logger, name: "tide-scheduler-rpc")
         let publisher = try await Publisher(configuration: broker, topology: .exchanges, logger: logger, name: "tide-scheduler-events")
-        let workers = try makeBackend(directory: dataDir ?? root + "/local", logger: logger)
+        let kubernetes = backend == "kubernetes"
+        let workers: any ClusterBackend
+        var kube: (client: KubeClient, backend: KubernetesBackend, connection: KubeConnection, identity: String)?
+        if kubernetes {
+            let connection = try kubeConnection(environment: environment)
+            let client = KubeClient(connection: connection)
+            let identity = replicaIdentity(environment: environment)
+            let pods = KubernetesBackend(
+                client: client,
+                configuration: .init(namespace: connection.namespace, accelerator: accelerator, instance: identity),
+                logger: logger)
+            kube = (client, pods, connection, identity)
+            workers = pods
+        } else {
+            workers = try makeLocalBackend(directory: dataDir ?? root + "/local", logger: logger)
+        }
 
         var settings = SchedulerSettings(accelerator: accelerator, policy: policy)
         settings.minResizeInterval = minResizeInterval
@@ -98,9 +133,11 @@ struct SchedulerCommand: AsyncParsableCommand {
         let trigger = RoundTrigger()
         let launches = WorkerLaunches(
             apiURL: apiURL, tokens: environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:)),
-            checkpointRoot: checkpointDir ?? root + "/checkpoints",
-            baseEnvironment: environment.filter { ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"].contains($0.key) },
-            workingDirectory: FileManager.default.currentDirectoryPath)
+            checkpointRoot: checkpointDir ?? (kubernetes ? WorkerPod.checkpointMountPath : root + "/checkpoints"),
+            // A pod's environment is its image's, not the scheduler's.
+            baseEnvironment: kubernetes
+                ? [:] : environment.filter { ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"].contains($0.key) },
+            workingDirectory: FileManager.default.currentDirectoryPath, containers: kubernetes)
         let scheduler = Scheduler(
             settings: settings, storage: MongoSchedulerStorage(store: store), allocator: RPCAllocator(client: rpc),
             backend: workers, launches: launches, announcer: BrokerStatusAnnouncer(publisher: publisher), logger: logger,
@@ -113,13 +150,27 @@ struct SchedulerCommand: AsyncParsableCommand {
         let service = SchedulerService(
             scheduler: scheduler, trigger: trigger, backend: workers, broker: broker, timing: timing, metrics: metrics,
             readiness: { readiness.set($0) }, logger: logger)
-        var app = Application(
+        let app = Application(
             router: SchedulerRoutes.router(scheduler: scheduler, metrics: metrics, readiness: readiness),
             configuration: .init(address: .hostname(host, port: port), serverName: "tide-scheduler"), logger: logger)
-        app.addServices(service)
+        var services: [any Service] = [app]
+        if let kube {
+            // Only the Lease's holder mirrors nodes and schedules; probes answer on every replica.
+            let mirror = NodeMirror(
+                client: kube.client, accelerator: accelerator, labelKey: nodeLabelKey, sink: MongoNodeOffers(store: store),
+                logger: logger, changed: { trigger.wake() })
+            let leading = ServiceGroup(configuration: .init(services: [mirror, service], logger: logger))
+            let lease = KubeLease(
+                client: kube.client, namespace: kube.connection.namespace, name: "tide-scheduler-\(accelerator)",
+                identity: kube.identity)
+            services.append(LeaderElectedService(lease: lease, inner: leading, logger: logger))
+        } else {
+            services.append(service)
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await kube?.backend.shutdown()
         rpc.close()
         publisher.close()
         await store.close()

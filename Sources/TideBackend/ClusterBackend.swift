@@ -33,11 +33,19 @@ public protocol ClusterBackend: Sendable {
     /// next `adopt`, so an exit is never lost when the scheduler dies between
     /// hearing of it and recording it. Does nothing for a worker still running.
     func forget(_ worker: WorkerID) async throws
+
+    /// Something happened to a job (it started, was resized, waits and why):
+    /// told to the cluster's own tools where there are some (a Kubernetes
+    /// Event). Advice only: never fails, never waits.
+    func recordJobEvent(job: String, reason: String, message: String, warning: Bool)
 }
 
 extension ClusterBackend {
     /// Backends that never report an exit twice need no acknowledgement.
     public func forget(_ worker: WorkerID) async throws {}
+
+    /// Backends without an event log of their own leave events to the job's history.
+    public func recordJobEvent(job: String, reason: String, message: String, warning: Bool) {}
 }
 
 /// What `ClusterBackend.adopt` found.

@@ -1,3 +1,5 @@
+import TideCore
+
 /// One worker of one run of a job.
 ///
 /// A job's run number rises every time its worker set is restarted (resize,
@@ -34,10 +36,12 @@ public struct WorkerLaunch: Sendable, Codable, Equatable {
     public var environment: [String: String]
     /// Where the worker runs; nil for the backend's default.
     public var workingDirectory: String?
+    /// The job's container, for backends that run containers (nil for processes).
+    public var container: ContainerTemplate?
 
     public init(
         id: WorkerID, workerCount: Int, node: String, gpus: [Int], command: [String],
-        environment: [String: String] = [:], workingDirectory: String? = nil
+        environment: [String: String] = [:], workingDirectory: String? = nil, container: ContainerTemplate? = nil
     ) {
         self.id = id
         self.workerCount = workerCount
@@ -46,6 +50,25 @@ public struct WorkerLaunch: Sendable, Codable, Equatable {
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.container = container
+    }
+}
+
+/// A job's container as a container backend runs it: the job's `template`
+/// (image, command, args, env, resources, volumes, tolerations...) passed
+/// through, and what the backend adds around it.
+public struct ContainerTemplate: Sendable, Codable, Equatable {
+    public var template: JSONValue
+    public var accelerator: String
+    public var gpusPerWorker: Int
+    /// The job's `checkpointVolume.claimName`, mounted where `TIDE_CHECKPOINT_DIR` points.
+    public var checkpointClaim: String?
+
+    public init(template: JSONValue, accelerator: String, gpusPerWorker: Int, checkpointClaim: String? = nil) {
+        self.template = template
+        self.accelerator = accelerator
+        self.gpusPerWorker = gpusPerWorker
+        self.checkpointClaim = checkpointClaim
     }
 }
 
@@ -73,6 +96,10 @@ public struct WorkerExit: Sendable, Codable, Equatable {
         case signaled(Int32)
         /// Could not be started (the command does not exist, ...), with the reason.
         case failedToStart(String)
+        /// The node refused it before it ran (the kubelet's admission, an
+        /// eviction), with the reason: not the job's failure; its gang is
+        /// rolled back and placed again.
+        case refused(String)
     }
 
     public var id: WorkerID
@@ -96,6 +123,15 @@ public struct WorkerExit: Sendable, Codable, Equatable {
 /// A backend could not do what was asked.
 public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// True when the job itself is at fault (its template was refused, its
+    /// command does not exist): it fails. False when the cluster is (an API
+    /// server away, a permission missing): the job waits and is tried again.
+    public var blamesJob: Bool
+
+    public init(_ message: String, blamesJob: Bool = true) {
+        self.message = message
+        self.blamesJob = blamesJob
+    }
+
     public var description: String { message }
 }

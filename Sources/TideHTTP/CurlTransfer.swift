@@ -61,7 +61,8 @@ enum CurlTransfer {
                         if let timeout = request.timeout {
                             tide_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(timeout))
                         }
-                        if request.body != nil {
+                        // A POST without a body is still a POST (curl would otherwise send a GET).
+                        if request.body != nil || request.method == "POST" {
                             tide_curl_setopt_long(handle, CURLOPT_POST, 1)
                             tide_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBytes.count)
                             // A non-null pointer even for an empty body, or curl reads stdin.

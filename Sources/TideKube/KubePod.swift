@@ -30,10 +30,19 @@ public struct KubePod: Decodable, Sendable, Equatable {
                 public struct Terminated: Decodable, Sendable, Equatable {
                     public var exitCode: Int32
                     public var reason: String?
+                    public var message: String?
                     public var signal: Int32?
+                    /// RFC 3339.
+                    public var finishedAt: String?
+                }
+
+                public struct Waiting: Decodable, Sendable, Equatable {
+                    public var reason: String?
+                    public var message: String?
                 }
 
                 public var terminated: Terminated?
+                public var waiting: Waiting?
             }
 
             public var name: String

@@ -40,6 +40,17 @@ public struct WorkerPod: Sendable {
         self.terminationGraceSeconds = terminationGraceSeconds
     }
 
+    /// The pod of a launch that carries its job's container (see `WorkerLaunches.containers`).
+    public init(launch: WorkerLaunch, namespace: String, terminationGraceSeconds: Int) throws(BackendError) {
+        guard let container = launch.container else {
+            throw BackendError("worker \(launch.id) carries no container template; the Kubernetes backend runs containers")
+        }
+        self.init(
+            launch: launch, template: container.template, accelerator: container.accelerator,
+            gpusPerWorker: container.gpusPerWorker, namespace: namespace, checkpointClaim: container.checkpointClaim,
+            terminationGraceSeconds: terminationGraceSeconds)
+    }
+
     /// `<job>-r<run>-w<index>`: unique per worker and run, a valid DNS subdomain.
     public static func name(of id: WorkerID) -> String { "\(id.job)-r\(id.run)-w\(id.index)" }
 
@@ -54,13 +65,16 @@ public struct WorkerPod: Sendable {
         let id = launch.id
         var container: [String: Any] = ["name": "worker", "env": environment(template), "resources": resources(template)]
         if let image = template["image"] as? String { container["image"] = image }
-        container["command"] = launch.command
+        // The template's own command and args: the launch's command joins them, and an
+        // absent command leaves the image's entrypoint in charge.
+        if let command = template["command"] { container["command"] = command }
         if let args = template["args"] { container["args"] = args }
         if let workingDir = template["workingDir"] { container["workingDir"] = workingDir }
         var mounts = template["volumeMounts"] as? [Any] ?? []
         var volumes = template["volumes"] as? [Any] ?? []
         if let checkpointClaim {
-            mounts.append(["name": "tide-checkpoint", "mountPath": Self.checkpointMountPath])
+            // One directory per job on the claim (the kubelet creates it), so jobs may share a claim.
+            mounts.append(["name": "tide-checkpoint", "mountPath": Self.checkpointMountPath, "subPath": id.job])
             volumes.append(["name": "tide-checkpoint", "persistentVolumeClaim": ["claimName": checkpointClaim]])
         }
         if !mounts.isEmpty { container["volumeMounts"] = mounts }

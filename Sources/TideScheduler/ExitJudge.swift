@@ -19,6 +19,9 @@ public enum ExitJudge {
         case failed(message: String)
         /// Out of memory with a `failback` given: the job moves to that GPU type.
         case failBack(message: String, accelerator: String)
+        /// The node refused a worker: the run is stopped and placed again
+        /// later, neither a failure nor a retry.
+        case rollBack(message: String)
     }
 
     /// The outcome of `exit` for `job`. Retries wait 2, 4, 8... seconds (at most 5 minutes).
@@ -35,6 +38,8 @@ public enum ExitJudge {
         case .failedToStart(let reason):
             // It would fail the same way again.
             return .failed(message: "\(worker) could not start: \(reason)")
+        case .refused(let reason):
+            return .rollBack(message: "\(worker) was refused by its node: \(reason)")
         case .exited(let code) where (code == 137 || code == 3) && job.spec.failback != nil:
             // More GPU memory will not appear on this type: retry where the job said.
             return .failBack(

@@ -163,7 +163,9 @@ public actor Scheduler {
         }
         for (name, reason) in plan.pending.sorted(by: { $0.key < $1.key }) {
             guard let job = jobs[name], !job.hasWorkers else { continue }
-            try await setStatus(name, state: .waiting, workers: 0, message: reason)
+            if try await setStatus(name, state: .waiting, workers: 0, message: reason) != nil {
+                backend.recordJobEvent(job: name, reason: "Pending", message: reason, warning: false)
+            }
         }
         // A job waiting out a retry backoff needs a round when it ends; a running
         // one with a time limit, when the limit is reached.
@@ -280,10 +282,21 @@ public actor Scheduler {
             try await group.waitForAll()
         }
         guard var current = jobs[name], current.record.run == run else { return }
-        current.record.endRun(at: clock(), gpusPerWorker: current.spec.gpusPerWorker)
+        let now = clock()
+        if let start = current.record.runStartTime, now - start >= Self.startSettledSeconds {
+            // The run got going: failed starts before it no longer lengthen the next wait.
+            current.record.startTimeouts = nil
+        }
+        current.record.endRun(at: now, gpusPerWorker: current.spec.gpusPerWorker)
         jobs[name] = current
         try await storage.save(current.record, job: name)
     }
+
+    /// History entries that are Warnings as Kubernetes events.
+    static let warnings: Set<String> = ["Failed", "Retrying", "RolledBack", "StartTimedOut", "StartFailed", "FailedBack"]
+
+    /// A run this old has started for good (a node's refusal comes within seconds).
+    static let startSettledSeconds = 60.0
 
     private func startRun(_ name: String, slots: [WorkerSlot]) async throws {
         guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty else { return }
@@ -302,6 +315,12 @@ public actor Scheduler {
         switch await GangStart.start(launches, on: backend, within: settings.gangStartTimeout, settle: settings.stopGrace) {
         case .started:
             break
+        case .failed(let worker, let error as BackendError) where !error.blamesJob:
+            // The cluster's fault, not the job's: give the GPUs back and try again later.
+            logger.warning("worker could not start; the job waits", metadata: ["worker": "\(worker)", "error": "\(error)"])
+            try await stopRun(name)
+            try await waitBeforeStartingAgain(name, because: "worker \(worker.index) could not start: \(error)", event: "StartFailed")
+            return
         case .failed(let worker, let error):
             logger.error("worker failed to start", metadata: ["worker": "\(worker)", "error": "\(error)"])
             try await stopRun(name)
@@ -309,7 +328,9 @@ public actor Scheduler {
             return
         case .timedOut:
             try await stopRun(name)
-            try await waitAfterStartTimeout(name, workers: launches.count)
+            try await waitBeforeStartingAgain(
+                name, because: "its \(launches.count) workers did not all start within \(settings.gangStartTimeout)",
+                event: "StartTimedOut")
             return
         }
         try await setStatus(name, state: .running, workers: slots.count, message: "")
@@ -321,8 +342,9 @@ public actor Scheduler {
         }
     }
 
-    /// A gang that did not fully start gave its GPUs back; it waits 2, 4, 8... seconds (at most 5 minutes) and tries again.
-    private func waitAfterStartTimeout(_ name: String, workers: Int) async throws {
+    /// A gang that did not fully start (or that a node refused) gave its GPUs back; it waits 2, 4, 8...
+    /// seconds (at most 5 minutes) and is placed again.
+    private func waitBeforeStartingAgain(_ name: String, because reason: String, event: String) async throws {
         guard var job = jobs[name] else { return }
         let attempts = (job.record.startTimeouts ?? 0) + 1
         let backoff = ExitJudge.backoffSeconds(afterFailures: attempts)
@@ -330,9 +352,9 @@ public actor Scheduler {
         job.record.notBefore = clock() + backoff
         jobs[name] = job
         try await storage.save(job.record, job: name)
-        let message = "its \(workers) workers did not all start within \(settings.gangStartTimeout); trying again in \(Int(backoff)) s"
+        let message = "\(reason); trying again in \(Int(backoff)) s"
         try await setStatus(name, state: .waiting, workers: 0, message: message)
-        try await history(name, "StartTimedOut", message)
+        try await history(name, event, message)
         requestRound(.milliseconds(Int64(backoff * 1000) + 10))
     }
 
@@ -407,6 +429,9 @@ public actor Scheduler {
         case .failBack(let message, let accelerator):
             try await stopRun(job.name)
             try await failBack(job.name, to: accelerator, because: message)
+        case .rollBack(let message):
+            try await stopRun(job.name)
+            try await waitBeforeStartingAgain(job.name, because: message, event: "RolledBack")
         }
     }
 
@@ -490,6 +515,7 @@ public actor Scheduler {
     /// job that just finished, and its last entry must not be lost with it.
     private func history(_ name: String, _ type: String, _ message: String, after written: StoredJob? = nil) async throws {
         guard let stored = jobs[name]?.stored ?? written else { return }
+        backend.recordJobEvent(job: name, reason: type, message: message, warning: Self.warnings.contains(type))
         try await storage.record(
             JobHistoryEvent(
                 job: name, time: Date(timeIntervalSince1970: clock()), type: type, message: message,

@@ -29,7 +29,7 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
     public var resizes = 0
     /// A failed job waits until then before it may run again (retry backoff).
     public var notBefore: Double?
-    /// Gang starts in a row that timed out (optional: absent from older records).
+    /// Gang starts in a row that did not all start or were refused (optional: absent from older records).
     public var startTimeouts: Int?
     /// The policy's state for this job, sent back with every snapshot.
     public var policyState: JSONValue = .emptyObject

@@ -13,11 +13,15 @@ public struct WorkerLaunches: Sendable {
     /// Variables every worker inherits (PATH, HOME, ...), overridden by the job's own.
     public var baseEnvironment: [String: String]
     public var workingDirectory: String?
+    /// Workers run in containers (the Kubernetes backend): each launch carries the job's
+    /// container template, and a command is optional (the image's entrypoint serves).
+    public var containers: Bool
 
     public init(
         apiURL: String, tokens: JobTokens?, checkpointRoot: String, baseEnvironment: [String: String] = [:],
-        workingDirectory: String? = nil
+        workingDirectory: String? = nil, containers: Bool = false
     ) {
+        self.containers = containers
         self.apiURL = apiURL
         self.tokens = tokens
         self.checkpointRoot = checkpointRoot
@@ -32,7 +36,12 @@ public struct WorkerLaunches: Sendable {
 
     /// The launches of `slots` for `job`'s run `run`.
     public func launches(job: ManagedJob, run: Int, slots: [WorkerSlot], workerCount: Int) throws -> [WorkerLaunch] {
-        let command = try Self.command(of: job.spec)
+        let command = try Self.command(of: job.spec, required: !containers)
+        let container = containers
+            ? ContainerTemplate(
+                template: job.spec.template, accelerator: job.spec.accelerator, gpusPerWorker: job.spec.gpusPerWorker,
+                checkpointClaim: job.spec.checkpointVolume?.claimName)
+            : nil
         var environment = baseEnvironment
         for (name, value) in Self.templateEnvironment(of: job.spec) { environment[name] = value }
         let checkpoint = checkpointRoot.hasSuffix("/") ? checkpointRoot + job.name : checkpointRoot + "/" + job.name
@@ -48,18 +57,19 @@ public struct WorkerLaunches: Sendable {
             own["TIDE_WORKER_INDEX"] = String(slot.index)
             return WorkerLaunch(
                 id: WorkerID(job: job.name, run: run, index: slot.index), workerCount: workerCount, node: slot.node,
-                gpus: slot.gpus, command: command, environment: own, workingDirectory: workingDirectory)
+                gpus: slot.gpus, command: command, environment: own, workingDirectory: containers ? nil : workingDirectory,
+                container: container)
         }
     }
 
-    /// `spec.template.command` followed by `spec.template.args`.
-    static func command(of spec: JobSpec) throws -> [String] {
+    /// `spec.template.command` followed by `spec.template.args`; empty allowed unless `required`.
+    static func command(of spec: JobSpec, required: Bool = true) throws -> [String] {
         if spec.mpiJob != nil {
             throw Refusal(description: "an MPIJob runs only on the Kubernetes backend (its MPI operator starts the workers)")
         }
         let words = (spec.template["command"]?.arrayValue ?? []) + (spec.template["args"]?.arrayValue ?? [])
         let command = words.compactMap(\.stringValue)
-        guard !command.isEmpty, command.count == words.count else {
+        guard !required || !command.isEmpty, command.count == words.count else {
             throw Refusal(description: "spec.template.command: the local backend runs a command, and this job has none")
         }
         return command

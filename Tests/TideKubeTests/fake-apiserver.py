@@ -15,10 +15,24 @@ events, with the real server's semantics where Tide depends on them.
   NotFound; a second binding of a pod 409 Conflict; every error body is a
   Status. Requests without `Authorization: Bearer <token>` get 401.
 
-Test hooks (not Kubernetes): POST /fake/compact forgets the event history
-(so older watches get 410); GET /fake/stats.
+- Leases (coordination.k8s.io/v1) and PUT: a write whose
+  metadata.resourceVersion is not the object's current one answers 409
+  Conflict, as optimistic concurrency does.
+- With --kubelet, a simulated kubelet on every node: a bound pod is admitted
+  (Running, its container running) or refused as the real kubelet refuses
+  it, phase Failed with reason `OutOfnvidia.com/gpu`, when the node's
+  allocatable GPUs are taken by other unfinished pods; a pod whose container
+  has FAKE_EXIT_AFTER=S in its env ends S seconds after it started, with
+  FAKE_EXIT_CODE (default 0), Succeeded or Failed; FAKE_PULL=fail leaves its
+  container waiting in ImagePullBackOff. A delete with a grace period marks
+  the pod (deletionTimestamp), its container ends (143) within the grace
+  period (FAKE_STOP_SECONDS, default 0.2), and only then is the pod removed.
 
-    fake-apiserver.py TOKEN    prints "port N" once it listens
+Test hooks (not Kubernetes): POST /fake/compact forgets the event history
+(so older watches get 410); GET /fake/stats; POST
+/fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does.
+
+    fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
 """
 import json
 import sys
@@ -28,9 +42,12 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = sys.argv[1] if len(sys.argv) > 1 else "test-token"
+KUBELET = "--kubelet" in sys.argv[2:]
 
 lock = threading.Condition()
-state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}}, "history": [], "oldest": 1000}
+state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}}, "history": [], "oldest": 1000}
+# The API group of each kind beyond the core group.
+GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"]}
 
 
 def status(code, reason, message, details=None):
@@ -45,7 +62,7 @@ def bump(kind, event_type, obj):
     """Records a change under the lock: a new resourceVersion and a history entry."""
     state["rv"] += 1
     obj["metadata"]["resourceVersion"] = str(state["rv"])
-    state["history"].append((state["rv"], kind, event_type, json.loads(json.dumps(obj))))
+    state["history"].append((state["rv"], kind, event_type, json.loads(json.dumps(public(obj)))))
     lock.notify_all()
 
 
@@ -172,17 +189,23 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             return self.wfile.write(data)
-        self.reply(200, obj)
+        self.reply(200, public(obj))
 
     def resource(self, parts):
-        """(kind, namespace, name, subresource) of /api/v1/[namespaces/NS/]KIND[/NAME[/SUB]]."""
-        if parts[:2] != ["api", "v1"]:
+        """(kind, namespace, name, subresource) of /api/v1/[namespaces/NS/]KIND[/NAME[/SUB]]
+        or /apis/GROUP/VERSION/[namespaces/NS/]KIND[/NAME[/SUB]]."""
+        if parts[:2] == ["api", "v1"]:
+            rest = parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) > 3:
+            rest = parts[3:]
+        else:
             return None, None, None, None
-        rest = parts[2:]
         namespace = None
         if len(rest) >= 3 and rest[0] == "namespaces":
             namespace, rest = rest[1], rest[2:]
         if not rest or rest[0] not in state["objects"]:
+            return None, None, None, None
+        if GROUPS.get(rest[0], ["api", "v1"]) != (parts[:3] if parts[0] == "apis" else parts[:2]):
             return None, None, None, None
         return rest[0], namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
 
@@ -204,7 +227,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(*status(400, "BadRequest", str(error)))
         start = int(query.get("continue") or 0)
         limit = int(query.get("limit") or 0)
-        page = items[start:start + limit] if limit else items[start:]
+        page = [public(item) for item in (items[start:start + limit] if limit else items[start:])]
         metadata = {"resourceVersion": str(rv)}
         if limit and start + limit < len(items):
             metadata["continue"] = str(start + limit)
@@ -277,6 +300,16 @@ class Handler(BaseHTTPRequestHandler):
                     obj["metadata"].setdefault("annotations", {})["churn"] = str(index)
                     bump(kind, "MODIFIED", obj)
             return self.reply(200, {"resourceVersion": state["rv"]})
+        if parts == ["fake", "evict"]:
+            _, query = self.route()
+            with lock:
+                pod = state["objects"]["pods"].get(f"{query['namespace']}/{query['name']}")
+                if pod is None:
+                    return self.reply(*status(404, "NotFound", f'pods "{query["name"]}" not found'))
+                pod["status"] = {"phase": "Failed", "reason": "Evicted",
+                                 "message": "The node was low on resource: memory."}
+                bump("pods", "MODIFIED", pod)
+            return self.reply(200, {})
         if parts == ["fake", "compact"]:
             with lock:
                 state["history"].clear()
@@ -300,7 +333,8 @@ class Handler(BaseHTTPRequestHandler):
                 if target not in {n["metadata"]["name"] for n in state["objects"]["nodes"].values()}:
                     return self.reply(*status(404, "NotFound", f'nodes "{target}" not found'))
                 pod["spec"]["nodeName"] = target
-                pod["status"] = {"phase": "Running"}
+                if not KUBELET:
+                    pod["status"] = {"phase": "Running"}
                 bump("pods", "MODIFIED", pod)
                 return self.reply(201, {"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201})
             metadata = body.get("metadata") or {}
@@ -314,6 +348,13 @@ class Handler(BaseHTTPRequestHandler):
                                           {"name": metadata["name"], "kind": kind}))
             metadata.setdefault("uid", f"uid-{state['rv'] + 1}")
             if kind == "pods":
+                for index, container in enumerate((body.get("spec") or {}).get("containers") or []):
+                    if not container.get("image"):
+                        return self.reply(*status(422, "Invalid",
+                                                  f'Pod "{metadata["name"]}" is invalid: spec.containers[{index}].image: Required value',
+                                                  {"name": metadata["name"], "kind": "Pod",
+                                                   "causes": [{"reason": "FieldValueRequired", "message": "Required value",
+                                                               "field": f"spec.containers[{index}].image"}]}))
                 body.setdefault("status", {"phase": "Pending"})
             state["objects"][kind][key(body)] = body
             bump(kind, "ADDED", body)
@@ -332,7 +373,32 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found'))
             merge(obj, patch)
             bump(kind, "MODIFIED", obj)
-            self.reply(200, obj)
+            self.reply(200, public(obj))
+
+    # PUT: replace an object, at the resourceVersion it names.
+    def do_PUT(self):
+        parts, _ = self.route()
+        if not self.authorized():
+            return
+        kind, namespace, name, _ = self.resource(parts)
+        body = self.body()
+        with lock:
+            current = state["objects"].get(kind, {}).get(f"{namespace or ''}/{name}") if kind else None
+            if current is None:
+                return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found', {"name": name, "kind": kind}))
+            given = (body.get("metadata") or {}).get("resourceVersion")
+            if given and given != current["metadata"]["resourceVersion"]:
+                return self.reply(*status(409, "Conflict",
+                                          f'Operation cannot be fulfilled on {kind} "{name}": the object has been modified; please apply your changes to the latest version and try again',
+                                          {"name": name, "kind": kind}))
+            body.setdefault("metadata", {})
+            body["metadata"]["name"] = name
+            if namespace:
+                body["metadata"]["namespace"] = namespace
+            body["metadata"]["uid"] = current["metadata"].get("uid")
+            state["objects"][kind][key(body)] = body
+            bump(kind, "MODIFIED", body)
+            self.reply(200, body)
 
     def do_DELETE(self):
         parts, query = self.route()
@@ -340,11 +406,94 @@ class Handler(BaseHTTPRequestHandler):
             return
         kind, namespace, name, _ = self.resource(parts)
         with lock:
-            obj = state["objects"].get(kind, {}).pop(f"{namespace or ''}/{name}", None) if kind else None
+            obj = state["objects"].get(kind, {}).get(f"{namespace or ''}/{name}") if kind else None
             if obj is None:
                 return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found', {"name": name, "kind": kind}))
+            grace = int(query.get("gracePeriodSeconds", "30"))
+            running = (obj.get("spec") or {}).get("nodeName") and (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            if KUBELET and kind == "pods" and grace > 0 and running:
+                # Graceful: the kubelet stops the container, then the pod goes.
+                if not obj["metadata"].get("deletionTimestamp"):
+                    obj["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                    obj["metadata"]["deletionGracePeriodSeconds"] = grace
+                    obj["_stopAt"] = time.time() + min(grace, float(env_of(obj).get("FAKE_STOP_SECONDS", "0.2")))
+                    bump(kind, "MODIFIED", obj)
+                return self.reply(200, public(obj))
+            state["objects"][kind].pop(f"{namespace or ''}/{name}")
             bump(kind, "DELETED", obj)
-            self.reply(200, obj)
+            self.reply(200, public(obj))
+
+
+def env_of(pod):
+    containers = (pod.get("spec") or {}).get("containers") or [{}]
+    return {e.get("name"): e.get("value", "") for e in containers[0].get("env") or []}
+
+
+def public(obj):
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def gpus(pod):
+    total = 0
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        resources = container.get("resources") or {}
+        total += int((resources.get("requests") or resources.get("limits") or {}).get("nvidia.com/gpu", 0))
+    return total
+
+
+def kubelet():
+    """Admits bound pods, ends them as their env says, finishes graceful deletions."""
+    while True:
+        time.sleep(0.05)
+        now = time.time()
+        with lock:
+            pods = state["objects"]["pods"]
+            for pod_key, pod in sorted(pods.items()):
+                node = (pod.get("spec") or {}).get("nodeName")
+                phase = (pod.get("status") or {}).get("phase")
+                if not node:
+                    continue
+                if "_stopAt" in pod and now >= pod["_stopAt"]:
+                    pods.pop(pod_key)
+                    if phase not in ("Succeeded", "Failed"):
+                        pod["status"] = ended(pod, 143)
+                        bump("pods", "MODIFIED", public(pod))
+                    bump("pods", "DELETED", public(pod))
+                elif phase in (None, "Pending") and "_startedAt" not in pod:
+                    admit(pod, node, now)
+                elif phase == "Running":
+                    env = env_of(pod)
+                    after = env.get("FAKE_EXIT_AFTER")
+                    if after is not None and now - pod["_startedAt"] >= float(after):
+                        pod["status"] = ended(pod, int(env.get("FAKE_EXIT_CODE", "0")))
+                        bump("pods", "MODIFIED", public(pod))
+
+
+def admit(pod, node, now):
+    allocatable = (state["objects"]["nodes"].get(f"/{node}", {}).get("status") or {}).get("allocatable") or {}
+    capacity = int(allocatable.get("nvidia.com/gpu", "0"))
+    used = sum(gpus(other) for other in state["objects"]["pods"].values()
+               if other is not pod and (other.get("spec") or {}).get("nodeName") == node
+               and "_startedAt" in other and (other.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))
+    wanted = gpus(pod)
+    pod["_startedAt"] = now
+    if wanted and used + wanted > capacity:
+        pod["status"] = {"phase": "Failed", "reason": "OutOfnvidia.com/gpu",
+                         "message": f"Pod was rejected: Node didn't have enough resource: nvidia.com/gpu, requested: {wanted}, used: {used}, capacity: {capacity}"}
+    elif env_of(pod).get("FAKE_PULL") == "fail":
+        image = pod["spec"]["containers"][0].get("image", "")
+        pod["status"] = {"phase": "Pending", "containerStatuses": [{"name": "worker", "ready": False, "restartCount": 0, "state": {
+            "waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}}}]}
+    else:
+        pod["status"] = {"phase": "Running", "containerStatuses": [{"name": "worker", "ready": True, "restartCount": 0, "state": {
+            "running": {"startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}}}]}
+    bump("pods", "MODIFIED", public(pod))
+
+
+def ended(pod, code):
+    finished = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"phase": "Succeeded" if code == 0 else "Failed", "containerStatuses": [{"name": "worker", "ready": False, "restartCount": 0, "state": {
+        "terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error", "finishedAt": finished}}}]}
 
 
 def merge(target, patch):
@@ -357,6 +506,8 @@ def merge(target, patch):
             target[name] = value
 
 
+if KUBELET:
+    threading.Thread(target=kubelet, daemon=True).start()
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(f"port {server.server_address[1]}", flush=True)

@@ -1,0 +1,162 @@
+import Foundation
+
+/// Leader election on a `coordination.k8s.io/v1` Lease, as client-go's
+/// leaderelection does it: one holder at a time; a holder renews every
+/// `renewEvery`; another replica takes the lease over only once it has seen
+/// the same record unchanged for `duration` (its own clock only, so clock
+/// skew between machines does not matter). Every write carries the
+/// resourceVersion read, so two replicas can never both win (409).
+public struct KubeLease: Sendable {
+    public var client: KubeClient
+    public var namespace: String
+    public var name: String
+    /// This replica (its pod name).
+    public var identity: String
+    public var duration: Duration = .seconds(15)
+    public var renewEvery: Duration = .seconds(5)
+    /// A holder that could not renew for this long stops acting as one.
+    public var renewDeadline: Duration = .seconds(10)
+    public var retryEvery: Duration = .seconds(2)
+
+    public init(client: KubeClient, namespace: String, name: String, identity: String) {
+        self.client = client
+        self.namespace = namespace
+        self.name = name
+        self.identity = identity
+    }
+
+    /// The lease is held by someone else now, or could not be renewed in time.
+    public struct Lost: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    var path: String { "/apis/coordination.k8s.io/v1/namespaces/\(namespace)/leases" }
+
+    /// Returns once this replica holds the lease. `waiting` hears who holds it meanwhile, each time that changes.
+    public func acquire(waiting: (String) -> Void = { _ in }) async throws {
+        var observed: (record: String, at: ContinuousClock.Instant)?
+        var holder: String?
+        while true {
+            try Task.checkCancellation()
+            switch try await attempt(observed: &observed) {
+            case .held: return
+            case .heldBy(let other):
+                if other != holder { waiting(other) }
+                holder = other
+            }
+            try await Task.sleep(for: retryEvery)
+        }
+    }
+
+    /// Renews until cancelled; throws `Lost` when another replica holds the lease or the
+    /// renewals failed for `renewDeadline`.
+    public func keep() async throws {
+        var lastRenewal = ContinuousClock.now
+        var observed: (record: String, at: ContinuousClock.Instant)?
+        while true {
+            try await Task.sleep(for: renewEvery)
+            do {
+                switch try await attempt(observed: &observed) {
+                case .held: lastRenewal = .now
+                case .heldBy(let other): throw Lost(description: "the lease \(namespace)/\(name) is held by \(other) now")
+                }
+            } catch let error as KubeAPIError {
+                if ContinuousClock.now - lastRenewal > renewDeadline {
+                    throw Lost(description: "the lease \(namespace)/\(name) could not be renewed for \(renewDeadline): \(error)")
+                }
+            }
+        }
+    }
+
+    /// Gives the lease up (graceful shutdown), so the next replica need not wait it out.
+    public func release() async throws {
+        guard var lease = try await read(), lease.spec.holderIdentity == identity else { return }
+        lease.spec.holderIdentity = ""
+        lease.spec.leaseDurationSeconds = 1
+        _ = try await client.send("PUT", "\(path)/\(name)", body: try JSONEncoder().encode(lease))
+    }
+
+    enum Attempt: Equatable {
+        case held
+        case heldBy(String)
+    }
+
+    /// One read and, where allowed, one write taking or renewing the lease.
+    func attempt(observed: inout (record: String, at: ContinuousClock.Instant)?) async throws -> Attempt {
+        let now = Date()
+        guard var lease = try await read() else {
+            let created = Lease(
+                metadata: .init(name: name, namespace: namespace),
+                spec: .init(
+                    holderIdentity: identity, leaseDurationSeconds: seconds(duration), acquireTime: Lease.stamp(now),
+                    renewTime: Lease.stamp(now), leaseTransitions: 0))
+            do {
+                _ = try await client.send("POST", path, body: try JSONEncoder().encode(created))
+                return .held
+            } catch let error as KubeAPIError where error.isConflict {
+                return .heldBy("another replica (it created the lease first)")
+            }
+        }
+        let holder = lease.spec.holderIdentity ?? ""
+        if holder != identity && !holder.isEmpty {
+            // Expired only when this replica has watched the same record for the lease's duration.
+            let record = "\(holder)|\(lease.spec.renewTime ?? "")|\(lease.metadata.resourceVersion ?? "")"
+            if observed?.record != record { observed = (record, .now) }
+            let limit = Duration.seconds(lease.spec.leaseDurationSeconds ?? seconds(duration))
+            if let seen = observed, ContinuousClock.now - seen.at < limit { return .heldBy(holder) }
+        }
+        if holder != identity {
+            lease.spec.acquireTime = Lease.stamp(now)
+            lease.spec.leaseTransitions = (lease.spec.leaseTransitions ?? 0) + 1
+        }
+        lease.spec.holderIdentity = identity
+        lease.spec.leaseDurationSeconds = seconds(duration)
+        lease.spec.renewTime = Lease.stamp(now)
+        do {
+            _ = try await client.send("PUT", "\(path)/\(name)", body: try JSONEncoder().encode(lease))
+            return .held
+        } catch let error as KubeAPIError where error.isConflict {
+            return .heldBy("another replica (it wrote the lease first)")
+        }
+    }
+
+    func read() async throws -> Lease? {
+        do {
+            return try JSONDecoder().decode(Lease.self, from: try await client.send("GET", "\(path)/\(name)"))
+        } catch let error as KubeAPIError where error.isNotFound {
+            return nil
+        }
+    }
+
+    private func seconds(_ duration: Duration) -> Int { max(Int(duration.components.seconds), 1) }
+}
+
+/// The Lease object, as much as leader election needs.
+struct Lease: Codable, Sendable {
+    struct Metadata: Codable, Sendable {
+        var name: String
+        var namespace: String?
+        var resourceVersion: String?
+    }
+
+    struct Spec: Codable, Sendable {
+        var holderIdentity: String?
+        var leaseDurationSeconds: Int?
+        /// MicroTime: RFC 3339 with microseconds.
+        var acquireTime: String?
+        var renewTime: String?
+        var leaseTransitions: Int?
+    }
+
+    var apiVersion = "coordination.k8s.io/v1"
+    var kind = "Lease"
+    var metadata: Metadata
+    var spec: Spec
+
+    static func stamp(_ date: Date) -> String {
+        let whole = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        let micros = Int((date.timeIntervalSince1970 - whole.timeIntervalSince1970) * 1_000_000)
+        let base = whole.formatted(.iso8601).dropLast()  // "…:SS" without the "Z"
+        return base + "." + String(format: "%06d", micros) + "Z"
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Logging
+import TideBackend
+import TideKube
+
+/// Workers as pods (SPEC "Cluster backends", `kubernetes`): each worker is a
+/// pod of the job's template with `schedulerName: tide`, created and then
+/// bound to the placement's node with `pods/binding`; the device plugin picks
+/// its GPUs. Exits come from a watch of Tide's pods of this GPU type.
+///
+/// The pods themselves are the durable record: a pod that ended stays until
+/// the scheduler has recorded its exit (`forget` labels it), so an exit is
+/// never lost when the scheduler dies, and its logs stay readable.
+public actor KubernetesBackend: ClusterBackend {
+    public struct Configuration: Sendable {
+        public var namespace: String
+        public var accelerator: String
+        /// Seconds past a stop's grace period after which the pod is deleted at once, then
+        /// how long more before `stop` gives up.
+        public var forceAfter: Duration = .seconds(5)
+        public var giveUpAfter: Duration = .seconds(60)
+        /// Names this replica in the events it posts.
+        public var instance: String
+
+        public init(namespace: String, accelerator: String, instance: String) {
+            self.namespace = namespace
+            self.accelerator = accelerator
+            self.instance = instance
+        }
+    }
+
+    /// Set on a pod whose exit the scheduler has recorded: `adopt` passes over it.
+    public static let recordedLabel = "tide/exit-recorded"
+
+    nonisolated public let exits: AsyncStream<WorkerExit>
+    private let sink: AsyncStream<WorkerExit>.Continuation
+    private let client: KubeClient
+    private let configuration: Configuration
+    private let events: KubeEventRecorder
+    private let logger: Logger
+    private let clock: @Sendable () -> Double
+
+    /// Tide's pods of this GPU type, by name, as the watch last showed them.
+    private var pods: [String: KubePod] = [:]
+    private var synced = false
+    private var syncWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Pods whose end has been reported (or will be, by `adopt`).
+    private var reported: Set<String> = []
+    /// Pods Tide asked to stop: their ends are marked requested.
+    private var stopping: Set<String> = []
+    /// Pods seen deleted, and who waits for that.
+    private var deleted: Set<String> = []
+    private var deletionWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var tasks: [Task<Void, Never>] = []
+
+    public init(
+        client: KubeClient, configuration: Configuration, logger: Logger,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        events = KubeEventRecorder(client: client, namespace: configuration.namespace, instance: configuration.instance)
+        (exits, sink) = AsyncStream.makeStream(of: WorkerExit.self)
+    }
+
+    /// The selector of Tide's worker pods of this GPU type.
+    public var podSelector: String {
+        "\(WorkerPod.acceleratorLabel)=\(configuration.accelerator),\(WorkerPod.jobLabel),\(WorkerPod.runLabel)"
+    }
+
+    // MARK: ClusterBackend
+
+    public func adopt() async throws -> Adoption {
+        startWatching()
+        await waitUntilSynced()
+        var adoption = Adoption()
+        for (name, pod) in pods.sorted(by: { $0.key < $1.key }) {
+            guard let id = PodOutcome.worker(of: pod) else { continue }
+            if pod.metadata.labels?[Self.recordedLabel] != nil { continue }
+            if let status = PodOutcome.status(of: pod) {
+                adoption.missedExits.append(
+                    WorkerExit(id: id, status: status, requested: false, endedAt: PodOutcome.endedAt(pod) ?? clock()))
+            } else if let node = pod.spec?.nodeName, !node.isEmpty {
+                adoption.running.append(
+                    RunningWorker(
+                        launch: WorkerLaunch(id: id, workerCount: 0, node: node, gpus: [], command: []), pid: 0,
+                        startedAt: clock()))
+            } else {
+                // Created, never bound: the scheduler died between the two. Its run starts over.
+                stopping.insert(name)
+                try await client.deletePod(name, namespace: configuration.namespace, graceSeconds: 0)
+            }
+        }
+        return adoption
+    }
+
+    public func start(_ launch: WorkerLaunch) async throws {
+        startWatching()
+        let pod = try WorkerPod(launch: launch, namespace: configuration.namespace, terminationGraceSeconds: 30)
+        let name = WorkerPod.name(of: launch.id)
+        do {
+            try await client.create(pod)
+        } catch let error as KubeAPIError {
+            // 400 and 422: the API server found the pod invalid, which is the job's template's doing.
+            throw BackendError(
+                "the API server refused the pod \(name): \(error.message)", blamesJob: error.code == 400 || error.code == 422)
+        }
+        do {
+            try await client.bind(pod: name, namespace: configuration.namespace, to: launch.node)
+        } catch let error as KubeAPIError {
+            throw BackendError("could not bind the pod \(name) to node \(launch.node): \(error)", blamesJob: false)
+        }
+        events.record(
+            KubeEvent(
+                object: .pod(name), reason: "Scheduled",
+                message: "Scheduled to node \(launch.node) by tide (worker \(launch.id.index + 1) of \(launch.workerCount))",
+                time: clock()))
+    }
+
+    public func stop(_ worker: WorkerID, grace: Duration) async throws {
+        let name = WorkerPod.name(of: worker)
+        stopping.insert(name)
+        let graceSeconds = Int((Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18).rounded(.up))
+        do {
+            try await client.deletePod(name, namespace: configuration.namespace, graceSeconds: graceSeconds)
+            let began = ContinuousClock.now
+            var forced = graceSeconds == 0
+            var pause = Duration.milliseconds(50)
+            while try await !isGone(name) {
+                let waited = ContinuousClock.now - began
+                if !forced && waited > grace + configuration.forceAfter {
+                    logger.warning("pod outlived its grace period; deleting it now", metadata: ["pod": "\(name)"])
+                    try await client.deletePod(name, namespace: configuration.namespace, graceSeconds: 0)
+                    forced = true
+                }
+                if waited > grace + configuration.giveUpAfter {
+                    throw BackendError("the pod \(name) is still there \(waited) after its deletion", blamesJob: false)
+                }
+                await waitForDeletion(of: name, upTo: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
+        } catch let error as KubeAPIError {
+            throw BackendError("could not delete the pod \(name): \(error)", blamesJob: false)
+        }
+    }
+
+    public func forget(_ worker: WorkerID) async throws {
+        let name = WorkerPod.name(of: worker)
+        guard let pod = pods[name], PodOutcome.status(of: pod) != nil, pod.metadata.labels?[Self.recordedLabel] == nil
+        else { return }
+        let patch = Data(#"{"metadata":{"labels":{"\#(Self.recordedLabel)":"true"}}}"#.utf8)
+        do {
+            _ = try await client.send(
+                "PATCH", "\(KubeClient.podsPath(configuration.namespace))/\(name)", body: patch,
+                contentType: "application/merge-patch+json")
+        } catch let error as KubeAPIError where error.isNotFound {
+            return
+        }
+    }
+
+    public nonisolated func recordJobEvent(job: String, reason: String, message: String, warning: Bool) {
+        events.record(KubeEvent(object: .trainingJob(job), reason: reason, message: message, warning: warning, time: Date().timeIntervalSince1970))
+    }
+
+    /// Stops watching and posting events.
+    public func shutdown() {
+        for task in tasks { task.cancel() }
+        tasks = []
+        events.finish()
+        sink.finish()
+    }
+
+    // MARK: The watch
+
+    private func startWatching() {
+        guard tasks.isEmpty else { return }
+        let reflector = KubeReflector<KubePod>(
+            client: client, path: KubeClient.podsPath(configuration.namespace), labelSelector: podSelector)
+        let logger = logger
+        tasks.append(
+            Task {
+                await reflector.run(
+                    { update in await self.apply(update) },
+                    failed: { error in logger.warning("pod watch failed; resuming", metadata: ["error": "\(error)"]) })
+            })
+        let events = events
+        tasks.append(
+            Task {
+                await events.run { event, error in
+                    if error is CancellationError { return }
+                    logger.warning("could not post an event", metadata: ["reason": "\(event.reason)", "error": "\(error)"])
+                }
+            })
+    }
+
+    private func apply(_ update: KubeReflector<KubePod>.Update) {
+        switch update {
+        case .replaced(let items):
+            let fresh = Dictionary(items.map { ($0.metadata.name, $0) }, uniquingKeysWith: { $1 })
+            if !synced {
+                // The first list is `adopt`'s: the ends in it go out as missed exits, not here.
+                pods = fresh
+                reported.formUnion(fresh.filter { PodOutcome.status(of: $0.value) != nil }.keys)
+                synced = true
+                for waiter in syncWaiters { waiter.resume() }
+                syncWaiters = []
+                return
+            }
+            let vanished = pods.filter { fresh[$0.key] == nil }
+            pods = fresh
+            for (_, pod) in vanished.sorted(by: { $0.key < $1.key }) { gone(pod) }
+            for (_, pod) in fresh.sorted(by: { $0.key < $1.key }) { observe(pod) }
+        case .upserted(let pod):
+            pods[pod.metadata.name] = pod
+            observe(pod)
+        case .deleted(let pod):
+            pods[pod.metadata.name] = nil
+            gone(pod)
+        }
+    }
+
+    /// Reports the end of a pod seen ending (once).
+    private func observe(_ pod: KubePod) {
+        let name = pod.metadata.name
+        guard !reported.contains(name), let id = PodOutcome.worker(of: pod), let status = PodOutcome.status(of: pod)
+        else { return }
+        reported.insert(name)
+        sink.yield(WorkerExit(id: id, status: status, requested: stopping.contains(name), endedAt: PodOutcome.endedAt(pod) ?? clock()))
+    }
+
+    /// A pod is gone: its waiters go on, and its end is reported if it was not seen before.
+    private func gone(_ pod: KubePod) {
+        let name = pod.metadata.name
+        if !reported.contains(name), let id = PodOutcome.worker(of: pod) {
+            let requested = stopping.contains(name)
+            sink.yield(
+                WorkerExit(
+                    id: id, status: PodOutcome.statusOfDeleted(pod, requested: requested), requested: requested,
+                    endedAt: PodOutcome.endedAt(pod) ?? clock()))
+        }
+        reported.remove(name)
+        stopping.remove(name)
+        deleted.insert(name)
+        if deleted.count > 10_000 { deleted.removeAll() }
+        for waiter in deletionWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
+    }
+
+    private func waitUntilSynced() async {
+        if synced { return }
+        await withCheckedContinuation { syncWaiters.append($0) }
+    }
+
+    /// Gone for the watch, or for the API server (the watch may lag).
+    private func isGone(_ name: String) async throws -> Bool {
+        if deleted.contains(name) { return true }
+        do {
+            _ = try await client.send("GET", "\(KubeClient.podsPath(configuration.namespace))/\(name)")
+            return false
+        } catch let error as KubeAPIError where error.isNotFound {
+            return true
+        }
+    }
+
+    /// Returns when the watch sees `name` deleted, or after `limit`.
+    private func waitForDeletion(of name: String, upTo limit: Duration) async {
+        if deleted.contains(name) { return }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            self.wakeDeletionWaiters(of: name)
+        }
+        await withCheckedContinuation { deletionWaiters[name, default: []].append($0) }
+        timer.cancel()
+    }
+
+    private func wakeDeletionWaiters(of name: String) {
+        for waiter in deletionWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
+    }
+}

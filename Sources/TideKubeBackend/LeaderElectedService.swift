@@ -1,0 +1,48 @@
+import Logging
+import ServiceLifecycle
+import TideKube
+
+/// Runs `inner` only while this replica holds the GPU type's Lease (SPEC: one
+/// active scheduler per GPU type). Waits for the lease, runs the inner
+/// services while renewing it, and gives it back on graceful shutdown. A lost
+/// lease stops everything with an error: the process exits and its
+/// Deployment starts it again as a standby, which is how client-go's
+/// schedulers end a term too.
+public struct LeaderElectedService: Service {
+    public var lease: KubeLease
+    public var inner: ServiceGroup
+    public var logger: Logger
+
+    public init(lease: KubeLease, inner: ServiceGroup, logger: Logger) {
+        self.lease = lease
+        self.inner = inner
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let lease = lease
+        let logger = logger
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await lease.acquire { holder in
+                    logger.info("standing by: another scheduler leads", metadata: ["holder": "\(holder)"])
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+        logger.info("leading", metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await inner.run() }
+            group.addTask { try await lease.keep() }
+            // The inner group returns on graceful shutdown (it inherits it); a lost lease throws.
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+        do {
+            try await lease.release()
+        } catch {
+            logger.warning("could not give the lease back; it expires on its own", metadata: ["error": "\(error)"])
+        }
+    }
+}
