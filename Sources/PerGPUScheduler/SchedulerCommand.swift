@@ -44,6 +44,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Kubernetes: this replica's name in the Lease and events (default: POD_NAME, else the host name).")
     var identity: String?
 
+    @Option(help: "Kubernetes: seconds a Lease holder that stopped renewing keeps it (it renews every third of that).")
+    var leaseSeconds = 15
+
     @Option(help: "Allocation policy (switch at run time with PUT /policy).")
     var policy = "tide"
 
@@ -93,6 +96,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         guard !nodeLabelKey.isEmpty, !nodeLabelKey.contains(where: { $0 == "=" || $0 == "," || $0 == " " }) else {
             throw ValidationError("--node-label-key '\(nodeLabelKey)' is not a label key (such as tide/accelerator)")
         }
+        guard leaseSeconds >= 2 else { throw ValidationError("--lease-seconds must be at least 2") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard stopGrace >= 0, tickSeconds > 0, minResizeInterval >= 0, debounceMilliseconds >= 0, gangStartTimeout > 0 else {
             throw ValidationError("--stop-grace, --min-resize-interval and --debounce-milliseconds must not be negative; --tick-seconds and --gang-start-timeout must be positive")
@@ -162,7 +166,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             let leading = ServiceGroup(configuration: .init(services: [mirror, service], logger: logger))
             let lease = KubeLease(
                 client: kube.client, namespace: kube.connection.namespace, name: "tide-scheduler-\(accelerator)",
-                identity: kube.identity)
+                identity: kube.identity, seconds: leaseSeconds)
             services.append(LeaderElectedService(lease: lease, inner: leading, logger: logger))
         } else {
             services.append(service)

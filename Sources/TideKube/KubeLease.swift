@@ -12,17 +12,22 @@ public struct KubeLease: Sendable {
     public var name: String
     /// This replica (its pod name).
     public var identity: String
-    public var duration: Duration = .seconds(15)
-    public var renewEvery: Duration = .seconds(5)
+    public var duration: Duration
+    public var renewEvery: Duration
     /// A holder that could not renew for this long stops acting as one.
-    public var renewDeadline: Duration = .seconds(10)
-    public var retryEvery: Duration = .seconds(2)
+    public var renewDeadline: Duration
+    public var retryEvery: Duration
 
-    public init(client: KubeClient, namespace: String, name: String, identity: String) {
+    /// A lease held for `seconds`, renewed every third of that, given up by its holder after two thirds without renewal.
+    public init(client: KubeClient, namespace: String, name: String, identity: String, seconds: Int = 15) {
         self.client = client
         self.namespace = namespace
         self.name = name
         self.identity = identity
+        duration = .seconds(seconds)
+        renewEvery = .milliseconds(seconds * 1000 / 3)
+        renewDeadline = .milliseconds(seconds * 2000 / 3)
+        retryEvery = .milliseconds(min(seconds * 1000 / 3, 2000))
     }
 
     /// The lease is held by someone else now, or could not be renewed in time.

@@ -29,7 +29,9 @@ events, with the real server's semantics where Tide depends on them.
   period (FAKE_STOP_SECONDS, default 0.2), and only then is the pod removed.
 
 Test hooks (not Kubernetes): POST /fake/compact forgets the event history
-(so older watches get 410); GET /fake/stats; POST
+(so older watches get 410); GET /fake/stats; GET /fake/history lists every
+change kept; a node annotated fake/usable-gpus=N is admitted N GPUs by its
+kubelet whatever it advertises; POST
 /fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does.
 
     fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
@@ -170,6 +172,12 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["fake", "stats"]:
             with lock:
                 return self.reply(200, {"resourceVersion": state["rv"], "oldest": state["oldest"]})
+        if parts == ["fake", "history"]:
+            # Every change kept, oldest first: [resourceVersion, kind, type, namespace/name, phase, node].
+            with lock:
+                return self.reply(200, {"items": [
+                    [rv, k, t, key(o), (o.get("status") or {}).get("phase"), (o.get("spec") or {}).get("nodeName")]
+                    for rv, k, t, o in state["history"]]})
         if not self.authorized():
             return
         kind, namespace, name, sub = self.resource(parts)
@@ -472,6 +480,9 @@ def kubelet():
 def admit(pod, node, now):
     allocatable = (state["objects"]["nodes"].get(f"/{node}", {}).get("status") or {}).get("allocatable") or {}
     capacity = int(allocatable.get("nvidia.com/gpu", "0"))
+    # A node whose device plugin overstates its GPUs (test hook): the kubelet admits only this many.
+    annotations = state["objects"]["nodes"].get(f"/{node}", {}).get("metadata", {}).get("annotations") or {}
+    capacity = int(annotations.get("fake/usable-gpus", capacity))
     used = sum(gpus(other) for other in state["objects"]["pods"].values()
                if other is not pod and (other.get("spec") or {}).get("nodeName") == node
                and "_startedAt" in other and (other.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))

@@ -47,3 +47,16 @@ import Testing
         #expect(outcome == .failed(message: "worker 0 could not start: nosuch: No such file or directory"))
     }
 }
+
+@Suite struct RefusalJudgeTests {
+    @Test func aNodesRefusalRollsTheGangBackWithoutCountingAFailure() {
+        let outcome = ExitJudge.judge(
+            ExitJudgeTests.exit(1, .refused("OutOfnvidia.com/gpu: requested: 1, used: 4, capacity: 4")),
+            job: ExitJudgeTests.running(retries: 2))
+        #expect(outcome == .rollBack(message: "worker 1 was refused by its node: OutOfnvidia.com/gpu: requested: 1, used: 4, capacity: 4"))
+    }
+
+    @Test func aRefusalOfAStoppedWorkerIsIgnored() {
+        #expect(ExitJudge.judge(ExitJudgeTests.exit(0, .refused("Evicted"), requested: true), job: ExitJudgeTests.running()) == .ignore)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import TideTestSupport
+import Testing
+
+/// The scheduler with `--backend kubernetes` on the real broker and database,
+/// against the fake API server and its kubelet.
+@Suite(.serialized) struct KubernetesSchedulerTests {
+    static func yaml(_ name: String, accelerator: String, min: Int, max: Int, seconds: Double, image: Bool = true) -> String {
+        """
+        apiVersion: tide/v1
+        kind: TrainingJob
+        metadata: {name: \(name)}
+        spec:
+          accelerator: \(accelerator)
+          workers: {min: \(min), max: \(max)}
+          epochs: 1
+          maxRetries: 0
+          template:
+            \(image ? "image: registry.example/train:1" : "command: [python3, train.py]")
+            env: [{name: FAKE_EXIT_AFTER, value: "\(seconds)"}, {name: FAKE_STOP_SECONDS, value: "0.3"}]
+        """
+    }
+
+    @Test func jobsRunAsPodsOnTheLabelledNodesAndResizeOnlyOnceOldPodsAreGone() async throws {
+        try await KubeStack.with { stack in
+            try await stack.addNode("gpu-a", gpus: 4)
+            try await stack.addNode("gpu-b", gpus: 4)
+            try await stack.addNode("other", gpus: 8, accelerator: "t4")
+            let scheduler = try stack.startScheduler(identity: "replica-1")
+            _ = try await scheduler.waitForLog("scheduling")
+            let client = Client(api: stack.api)
+
+            // The mirror offers this type's two labelled nodes, and nothing else.
+            var nodes: [[String: Any]] = []
+            for _ in 0..<50 {
+                nodes = (try await client.send("GET", "/v1/nodes").json["items"] as? [[String: Any]] ?? [])
+                    .filter { $0["accelerator"] as? String == stack.accelerator }
+                if nodes.count == 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(nodes.compactMap { $0["name"] as? String }.sorted() == ["gpu-a", "gpu-b"])
+            #expect(nodes.compactMap { $0["gpus"] as? Int } == [4, 4])
+
+            // One elastic job takes the cluster; a second arrives and the first shrinks for it.
+            let first = try await client.create(Self.yaml("wide", accelerator: stack.accelerator, min: 1, max: 8, seconds: 8))
+            #expect(try await client.waitFor(first, timeout: .seconds(30)) { $0 == "Running" } == "Running")
+            let second = try await client.create(Self.yaml("narrow", accelerator: stack.accelerator, min: 4, max: 4, seconds: 2))
+            #expect(try await client.waitFor(second, timeout: .seconds(60)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+            #expect(try await client.waitFor(first, timeout: .seconds(90)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+
+            // Every pod ran on this type's nodes, and a job's new run began only after its old pods were gone.
+            let history = try await stack.podHistory()
+            let nodesUsed = Set(try await stack.pods().values.map(\.node))
+            #expect(nodesUsed.isSubset(of: ["gpu-a", "gpu-b"]), "\(nodesUsed)")
+            for job in [first, second] {
+                let runs = Dictionary(grouping: history.filter { $0.name.hasPrefix(job + "-r") }) { entry in
+                    Int(entry.name.dropFirst(job.count + 2).prefix { $0.isNumber }) ?? 0
+                }
+                for run in runs.keys.sorted() where runs[run + 1] != nil {
+                    let lastGone = runs[run]!.filter { $0.type == "DELETED" || $0.phase == "Succeeded" || $0.phase == "Failed" }
+                        .map(\.version).max() ?? .max
+                    let firstNew = runs[run + 1]!.filter { $0.type == "ADDED" }.map(\.version).min() ?? 0
+                    #expect(lastGone < firstNew, "\(job): run \(run + 1) began before run \(run)'s pods were gone")
+                }
+            }
+            let resized = try await client.events(first)
+            #expect(resized.contains("Resized"), "\(resized)")
+            // Kubernetes events: on pods, and on the job.
+            let events = try await stack.kube("GET", "/api/v1/namespaces/tide/events")["items"] as? [[String: Any]] ?? []
+            let reasons = Set(events.compactMap { $0["reason"] as? String })
+            #expect(reasons.isSuperset(of: ["Scheduled", "Started", "Completed"]), "\(reasons)")
+            await scheduler.stop()
+        }
+    }
+
+    @Test func aGangTheKubeletRefusesIsRolledBackNotFailedAndAJobWithoutImageFailsClearly() async throws {
+        try await KubeStack.with { stack in
+            // The node says 4 GPUs; its kubelet admits 1.
+            try await stack.addNode("liar", gpus: 4, usable: 1)
+            let scheduler = try stack.startScheduler(identity: "replica-1")
+            _ = try await scheduler.waitForLog("scheduling")
+            let client = Client(api: stack.api)
+            let gang = try await client.create(Self.yaml("gang", accelerator: stack.accelerator, min: 2, max: 2, seconds: 1))
+            let events = try await client.events(gang, including: "RolledBack")
+            #expect(events.contains("RolledBack"), "\(events)")
+            let status = try await client.status(gang)
+            #expect(status["state"] as? String != "Failed", "\(status)")
+            #expect((status["message"] as? String ?? "").contains("OutOfnvidia.com/gpu"), "\(status)")
+            // Once the node is fixed the job runs: no retry was spent on the refusals.
+            _ = try await stack.kube(
+                "PATCH", "/api/v1/nodes/liar", body: #"{"metadata": {"annotations": {"fake/usable-gpus": null}}}"#,
+                contentType: "application/merge-patch+json")
+            #expect(try await client.waitFor(gang, timeout: .seconds(60)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+
+            let imageless = try await client.create(
+                Self.yaml("imageless", accelerator: stack.accelerator, min: 1, max: 1, seconds: 1, image: false))
+            #expect(try await client.waitFor(imageless, timeout: .seconds(30)) { $0 == "Failed" } == "Failed")
+            let message = try await client.status(imageless)["message"] as? String ?? ""
+            #expect(message.contains("spec.template.image"), "\(message)")
+            await scheduler.stop()
+        }
+    }
+
+    @Test func aStandbyTakesOverTheLeaseAndAdoptsTheRunningPods() async throws {
+        try await KubeStack.with { stack in
+            try await stack.addNode("gpu-a", gpus: 2)
+            let leader = try stack.startScheduler(identity: "replica-1")
+            _ = try await leader.waitForLog("scheduling")
+            let standby = try stack.startScheduler(identity: "replica-2")
+            _ = try await standby.waitForLog("standing by")
+            let client = Client(api: stack.api)
+            let job = try await client.create(Self.yaml("steady", accelerator: stack.accelerator, min: 2, max: 2, seconds: 6))
+            #expect(try await client.waitFor(job, timeout: .seconds(30)) { $0 == "Running" } == "Running")
+            let podsBefore = Set(try await stack.pods().keys)
+            leader.signal(SIGKILL)
+            _ = await leader.waitForExit(timeout: .seconds(5))
+            let killed = ContinuousClock.now
+            _ = try await standby.waitForLog("scheduling", timeout: .seconds(20))
+            #expect(ContinuousClock.now - killed < .seconds(10), "the standby took \(ContinuousClock.now - killed) to lead")
+            #expect(try await client.waitFor(job, timeout: .seconds(60)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+            // The running pods were adopted, not restarted.
+            let history = try await stack.podHistory()
+            let created = Set(history.filter { $0.type == "ADDED" && $0.name.hasPrefix(job) }.map(\.name))
+            #expect(created == podsBefore, "pods created: \(created.sorted()), before the takeover: \(podsBefore.sorted())")
+            await standby.stop()
+        }
+    }
+}
