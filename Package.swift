@@ -260,6 +260,7 @@ let package = Package(
             dependencies: [
                 "TideKubeBackend", "TideKube", "TideBackend", "TideCore", "TideTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // The local stack's pure parts: what each part runs, the restart backoff.
         .testTarget(name: "TideStackTests", dependencies: ["TideStack"]),

@@ -71,8 +71,11 @@ public struct KubeReflector<Item: KubeObject>: Sendable {
                 let events: AsyncThrowingStream<WatchEvent<Item>, any Error> = try await client.watch(
                     path, resourceVersion: version ?? "", labelSelector: labelSelector, fieldSelector: fieldSelector,
                     timeoutSeconds: watchSeconds)
+                let opened = ContinuousClock.now
+                var heard = false
                 for try await event in events {
                     failures = 0
+                    heard = true
                     switch event {
                     case .added(let item), .modified(let item):
                         version = item.objectVersion ?? version
@@ -84,6 +87,8 @@ public struct KubeReflector<Item: KubeObject>: Sendable {
                         if !seen.isEmpty { version = seen }
                     }
                 }
+                // A server that closes every watch at once must not make this loop spin.
+                if !heard && ContinuousClock.now - opened < .milliseconds(100) { try await Task.sleep(for: .milliseconds(200)) }
             } catch let error as KubeAPIError where error.isGone {
                 version = nil
             } catch {

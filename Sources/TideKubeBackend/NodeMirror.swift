@@ -23,6 +23,8 @@ public struct NodeMirror: Service {
     public var labelKey: String
     public var sink: any NodeOfferSink
     public var settle: Duration = .milliseconds(100)
+    /// How long one watch stays open before the next (the API server's `timeoutSeconds`).
+    public var watchSeconds = 300
     public var logger: Logger
     public var changed: @Sendable () -> Void
 
@@ -44,7 +46,9 @@ public struct NodeMirror: Service {
         let logger = logger
         await withDiscardingTaskGroup { group in
             group.addTask {
-                await KubeReflector<KubeNode>(client: client, path: "/api/v1/nodes").run(
+                var nodes = KubeReflector<KubeNode>(client: client, path: "/api/v1/nodes")
+                nodes.watchSeconds = watchSeconds
+                await nodes.run(
                     { update in
                         await view.apply(update)
                         wake.yield()
@@ -52,7 +56,9 @@ public struct NodeMirror: Service {
                     failed: { logger.warning("node watch failed; resuming", metadata: ["error": "\($0)"]) })
             }
             group.addTask {
-                await KubeReflector<KubePod>(client: client, path: "/api/v1/pods").run(
+                var pods = KubeReflector<KubePod>(client: client, path: "/api/v1/pods")
+                pods.watchSeconds = watchSeconds
+                await pods.run(
                     { update in
                         await view.apply(update)
                         wake.yield()

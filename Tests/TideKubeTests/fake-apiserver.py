@@ -31,7 +31,9 @@ events, with the real server's semantics where Tide depends on them.
 Test hooks (not Kubernetes): POST /fake/compact forgets the event history
 (so older watches get 410); GET /fake/stats; GET /fake/history lists every
 change kept; a node annotated fake/usable-gpus=N is admitted N GPUs by its
-kubelet whatever it advertises; POST
+kubelet whatever it advertises; POST /fake/hidden-create makes a node
+while every watch breaks and the history is compacted (only a list sees it);
+POST
 /fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does.
 
     fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
@@ -47,7 +49,8 @@ TOKEN = sys.argv[1] if len(sys.argv) > 1 else "test-token"
 KUBELET = "--kubelet" in sys.argv[2:]
 
 lock = threading.Condition()
-state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}}, "history": [], "oldest": 1000}
+state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}}, "history": [], "oldest": 1000,
+         "expired": 0, "generation": 0}
 # The API group of each kind beyond the core group.
 GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"]}
 
@@ -171,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
         parts, query = self.route()
         if parts == ["fake", "stats"]:
             with lock:
-                return self.reply(200, {"resourceVersion": state["rv"], "oldest": state["oldest"]})
+                return self.reply(200, {"resourceVersion": state["rv"], "oldest": state["oldest"], "expired": state["expired"]})
         if parts == ["fake", "history"]:
             # Every change kept, oldest first: [resourceVersion, kind, type, namespace/name, phase, node].
             with lock:
@@ -253,10 +256,12 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             since = int(query["resourceVersion"]) if query.get("resourceVersion") else state["rv"]
             if since < state["oldest"]:
+                state["expired"] += 1
                 expired = status(410, "Expired", f"too old resource version: {since} ({state['oldest']})")[1]
                 return self.send_events([{"type": "ERROR", "object": expired}], end=True)
         last_bookmark = time.time()
-        while time.time() < deadline:
+        generation = state["generation"]
+        while time.time() < deadline and generation == state["generation"]:
             with lock:
                 events = [(rv, t, o) for rv, k, t, o in state["history"] if k == kind and rv > since]
                 if not events:
@@ -318,6 +323,18 @@ class Handler(BaseHTTPRequestHandler):
                                  "message": "The node was low on resource: memory."}
                 bump("pods", "MODIFIED", pod)
             return self.reply(200, {})
+        if parts == ["fake", "hidden-create"]:
+            # An object created while every watch was broken and the history compacted: only a list shows it.
+            obj = self.body()
+            with lock:
+                state["rv"] += 1
+                obj["metadata"]["resourceVersion"] = str(state["rv"])
+                state["objects"]["nodes"][key(obj)] = obj
+                state["history"].clear()
+                state["oldest"] = state["rv"] + 1
+                state["generation"] += 1
+                lock.notify_all()
+            return self.reply(201, obj)
         if parts == ["fake", "compact"]:
             with lock:
                 state["history"].clear()

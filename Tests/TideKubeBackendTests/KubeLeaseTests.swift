@@ -1,0 +1,62 @@
+import Foundation
+import TideKube
+import Testing
+
+/// Leader election on the fake API server's Leases.
+@Suite(.serialized) struct KubeLeaseTests {
+    func lease(_ cluster: FakeCluster, _ identity: String) -> KubeLease {
+        KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: identity, seconds: 2)
+    }
+
+    func holder(_ cluster: FakeCluster) async throws -> String? {
+        let data = try await cluster.client.send("GET", "/apis/coordination.k8s.io/v1/namespaces/tide/leases/tide-scheduler-v100")
+        let spec = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["spec"] as? [String: Any]
+        return spec?["holderIdentity"] as? String
+    }
+
+    @Test func oneHolderAtATimeAndAStandbyTakesOverAfterTheDuration() async throws {
+        try await FakeCluster.with { cluster in
+            let first = lease(cluster, "one")
+            try await first.acquire()
+            #expect(try await holder(cluster) == "one")
+            let keeping = Task { try await first.keep() }
+            let second = lease(cluster, "two")
+            let waiting = Task { try await second.acquire() }
+            // While the first renews, the second waits (well past the 2 s duration).
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await holder(cluster) == "one")
+            // The first stops renewing (it died): the second holds the lease within about the duration.
+            keeping.cancel()
+            let stopped = ContinuousClock.now
+            try await waiting.value
+            #expect(ContinuousClock.now - stopped < .seconds(4))
+            #expect(try await holder(cluster) == "two")
+        }
+    }
+
+    @Test func aHolderThatLosesTheLeaseStopsAndAReleasedLeaseIsTakenAtOnce() async throws {
+        try await FakeCluster.with { cluster in
+            let first = lease(cluster, "one")
+            try await first.acquire()
+            // Someone else writes the lease (a replica that judged it expired).
+            let path = "/apis/coordination.k8s.io/v1/namespaces/tide/leases/tide-scheduler-v100"
+            var object = try JSONSerialization.jsonObject(with: try await cluster.client.send("GET", path)) as? [String: Any] ?? [:]
+            var spec = object["spec"] as? [String: Any] ?? [:]
+            spec["holderIdentity"] = "intruder"
+            object["spec"] = spec
+            _ = try await cluster.client.send("PUT", path, body: try JSONSerialization.data(withJSONObject: object))
+            await #expect(throws: KubeLease.Lost.self) { try await first.keep() }
+
+            // A holder that gives the lease back lets the next take it without waiting out the duration.
+            let third = lease(cluster, "three")
+            let fourth = lease(cluster, "four")
+            try await Task.sleep(for: .seconds(2.5))
+            try await third.acquire()
+            try await third.release()
+            let released = ContinuousClock.now
+            try await fourth.acquire()
+            #expect(ContinuousClock.now - released < .seconds(2.5))
+            #expect(try await holder(cluster) == "four")
+        }
+    }
+}
