@@ -55,7 +55,7 @@ extension KubeClient {
         ]
         if let labelSelector { query["labelSelector"] = labelSelector }
         if let fieldSelector { query["fieldSelector"] = fieldSelector }
-        let request = try request("GET", path, query: query, body: nil, contentType: "", timeout: nil)
+        let request = try await request("GET", path, query: query, body: nil, contentType: "", timeout: nil)
         let (head, chunks) = try await http.stream(request)
         guard (200..<300).contains(head.status) else {
             var body = Data()

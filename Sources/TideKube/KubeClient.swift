@@ -9,18 +9,26 @@ public struct KubeClient: Sendable {
     public let connection: KubeConnection
     let http: CurlHTTPClient
     let maxRetries: Int
+    /// The exec plugin's credential, shared by every copy of this client.
+    let execCredentials: ExecCredentials?
 
     public init(connection: KubeConnection, maxRetries: Int = 5) {
         self.connection = connection
         http = CurlHTTPClient(reusingConnections: true)
         self.maxRetries = maxRetries
+        if case .exec(let plugin) = connection.credentials {
+            execCredentials = ExecCredentials(plugin: plugin)
+        } else {
+            execCredentials = nil
+        }
     }
 
     /// The answer's body for a 2xx; throws `KubeAPIError` otherwise.
     public func send(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil,
                      contentType: String = "application/json") async throws -> Data {
-        let request = try request(method, path, query: query, body: body, contentType: contentType, timeout: .seconds(60))
+        var request = try await request(method, path, query: query, body: body, contentType: contentType, timeout: .seconds(60))
         var attempt = 0
+        var reauthenticated = false
         while true {
             let response: HTTPResponse
             do {
@@ -31,6 +39,13 @@ public struct KubeClient: Sendable {
             let status = response.head.status
             if (200..<300).contains(status) { return response.body }
             let error = KubeAPIError(code: status, body: response.body, request: "\(method) \(path)")
+            if status == 401, let execCredentials, !reauthenticated {
+                // The plugin's token may have been revoked before its expiry: ask the plugin again, once.
+                execCredentials.invalidate()
+                reauthenticated = true
+                request = try await self.request(method, path, query: query, body: body, contentType: contentType, timeout: .seconds(60))
+                continue
+            }
             guard error.isRetryable, attempt < maxRetries else { throw error }
             attempt += 1
             try await Task.sleep(for: Self.retryDelay(response.head.header("Retry-After"), attempt: attempt))
@@ -46,7 +61,7 @@ public struct KubeClient: Sendable {
     }
 
     func request(_ method: String, _ path: String, query: [String: String], body: Data?, contentType: String,
-                 timeout: Duration?) throws -> HTTPRequest {
+                 timeout: Duration?) async throws -> HTTPRequest {
         var components = URLComponents(string: connection.server + path)
         if !query.isEmpty {
             components?.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
@@ -59,36 +74,30 @@ public struct KubeClient: Sendable {
         }
         var headers = [HTTPHeader("Accept", "application/json")]
         if body != nil { headers.append(HTTPHeader("Content-Type", contentType)) }
-        if let token = try bearerToken() { headers.append(HTTPHeader("Authorization", "Bearer \(token)")) }
-        return HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout, tls: tls)
-    }
-
-    /// The token to present, read afresh from a token file (service-account tokens rotate).
-    func bearerToken() throws -> String? {
+        var tls = TLSSettings(certificateAuthority: connection.certificateAuthority, insecureSkipVerify: connection.insecureSkipTLSVerify)
         switch connection.credentials {
         case .token(let token):
-            return token
+            headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
         case .tokenFile(let path):
+            // Read afresh each time: service-account tokens rotate.
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw KubeAPIError(code: 0, reason: nil, message: "cannot read the token file \(path)", request: "authentication")
             }
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        case .exec(let plugin):
-            throw KubeAPIError(
-                code: 0, reason: nil,
-                message: "the kubeconfig's exec credential plugin (\(plugin.command)) is not supported yet; use a token or client certificate",
-                request: "authentication")
-        case .none, .clientCertificate:
-            return nil
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            headers.append(HTTPHeader("Authorization", "Bearer \(token)"))
+        case .exec:
+            let credential = try await execCredentials?.credential()
+            if let token = credential?.token { headers.append(HTTPHeader("Authorization", "Bearer \(token)")) }
+            if let certificate = credential?.clientCertificate, let key = credential?.clientKey {
+                tls.clientCertificate = .data(certificate)
+                tls.clientKey = .data(key)
+            }
+        case .clientCertificate(let certificate, let key):
+            tls.clientCertificate = certificate
+            tls.clientKey = key
+        case .none:
+            break
         }
-    }
-
-    var tls: TLSSettings? {
-        var settings = TLSSettings(certificateAuthority: connection.certificateAuthority, insecureSkipVerify: connection.insecureSkipTLSVerify)
-        if case .clientCertificate(let certificate, let key) = connection.credentials {
-            settings.clientCertificate = certificate
-            settings.clientKey = key
-        }
-        return settings
+        return HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout, tls: tls)
     }
 }

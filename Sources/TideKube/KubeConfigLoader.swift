@@ -73,9 +73,11 @@ public enum KubeConfigLoader {
             for variable in exec["env"] as? [[String: Any]] ?? [] {
                 if let name = variable["name"] as? String { environment[name] = variable["value"] as? String ?? "" }
             }
+            // As kubectl: a command with a slash but not absolute is relative to the kubeconfig's folder.
+            let resolved = command.contains("/") && !command.hasPrefix("/") ? folder + "/" + command : command
             return .exec(
                 .init(
-                    command: command, arguments: (exec["args"] as? [Any] ?? []).map { "\($0)" }, environment: environment,
+                    command: resolved, arguments: (exec["args"] as? [Any] ?? []).map { "\($0)" }, environment: environment,
                     apiVersion: exec["apiVersion"] as? String ?? "client.authentication.k8s.io/v1"))
         }
         return .none
