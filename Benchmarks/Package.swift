@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "tide", path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Default traits minus RuntimeInterposer: swift-runtime-interposer is not
         // in the local package mirror, and the ARC counters it gives are not needed.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -57,7 +58,10 @@ let package = Package(
         // Issue 6's numbers against the fake Kubernetes API server (`make bench-kube`).
         .executableTarget(
             name: "kube-bench",
-            dependencies: ["BenchTiming", .product(name: "TideKube", package: "tide"), .product(name: "TideBackend", package: "tide")]
+            dependencies: [
+                "BenchTiming", .product(name: "TideKube", package: "tide"), .product(name: "TideBackend", package: "tide"),
+                .product(name: "TideKubeBackend", package: "tide"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Helper: dumps snapshots, a plain-clock cross-check, and process-level timing of `cmd allocate`.
         .executableTarget(

@@ -59,8 +59,7 @@ public struct CurlHTTPClient: Sendable {
     /// chunks (a watch). Ending the iteration, or cancelling its task, aborts the transfer.
     public func stream(_ request: HTTPRequest) async throws -> (HTTPResponseHead, AsyncThrowingStream<Data, any Error>) {
         let cancelled = CancelFlag()
-        let (chunks, sink) = AsyncThrowingStream.makeStream(of: Data.self)
-        sink.onTermination = { _ in cancelled.set() }
+        let queue = ChunkQueue()
         let head: HTTPResponseHead = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 Thread.detachNewThread {
@@ -72,23 +71,49 @@ public struct CurlHTTPClient: Sendable {
                                 headSent = true
                                 continuation.resume(returning: head)
                             },
-                            onBody: { chunk in
-                                if case .terminated = sink.yield(chunk) { return false }
-                                return true
-                            },
+                            onBody: { chunk in queue.push(chunk, isCancelled: { cancelled.isSet }) },
                             isCancelled: { cancelled.isSet })
                         if !headSent { continuation.resume(throwing: CancellationError()) }
-                        sink.finish()
+                        queue.finish()
                     } catch {
-                        if headSent { sink.finish(throwing: error) } else { continuation.resume(throwing: error) }
+                        if headSent { queue.finish(throwing: error) } else { continuation.resume(throwing: error) }
                     }
                 }
             }
         } onCancel: {
             cancelled.set()
         }
-        return (head, chunks)
+        // Pulled, not pushed: the next chunk leaves the bounded queue only when asked for.
+        let transfer = StreamedTransfer(queue: queue, cancelled: cancelled)
+        return (head, AsyncThrowingStream(unfolding: { try await transfer.next() }))
     }
+}
+
+/// The consumer's side of a streamed transfer. Stops the transfer when the
+/// consuming task is cancelled or the stream is dropped.
+private final class StreamedTransfer: Sendable {
+    let queue: ChunkQueue
+    let cancelled: CancelFlag
+
+    init(queue: ChunkQueue, cancelled: CancelFlag) {
+        self.queue = queue
+        self.cancelled = cancelled
+    }
+
+    func next() async throws -> Data? {
+        try await withTaskCancellationHandler {
+            try await queue.next()
+        } onCancel: {
+            stop()
+        }
+    }
+
+    private func stop() {
+        cancelled.set()
+        queue.abandon()
+    }
+
+    deinit { stop() }
 }
 
 /// Set once by whoever gives up on a transfer; read by the transfer's thread.
