@@ -168,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "TrainingService",
             dependencies: [
-                "TideAPI", "TideJobs", "TideServiceKit",
+                "TideAPI", "TideJobs", "TideKube", "TideServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

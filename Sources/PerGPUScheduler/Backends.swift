@@ -15,22 +15,14 @@ extension SchedulerCommand {
         return try LocalBackend(dataDirectory: URL(fileURLWithPath: directory), shim: shim, logger: logger)
     }
 
-    /// Where the API server is: `--kubeconfig` (or `KUBECONFIG`), else the pod's
-    /// service account, else `~/.kube/config`; the namespace from `--namespace`,
-    /// else the configuration's.
+    /// Where the API server is (`KubeConnection.resolve`).
     func kubeConnection(environment: [String: String]) throws -> KubeConnection {
-        var connection: KubeConnection
-        if let path = kubeconfig ?? environment["KUBECONFIG"].flatMap({ $0.split(separator: ":").first.map(String.init) }) {
-            connection = try KubeConfigLoader.load(path: path, context: kubeContext)
-        } else if environment["KUBERNETES_SERVICE_HOST"] != nil {
-            connection = try KubeConnection.inCluster(environment: environment)
-        } else if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") {
-            connection = try KubeConfigLoader.load(path: home + "/.kube/config", context: kubeContext)
-        } else {
-            throw KubeConfigError("--backend kubernetes: no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not in a cluster")
+        do {
+            return try KubeConnection.resolve(
+                kubeconfig: kubeconfig, context: kubeContext, namespace: namespace, environment: environment)
+        } catch {
+            throw KubeConfigError("--backend kubernetes: \(error)")
         }
-        if let namespace { connection.namespace = namespace }
-        return connection
     }
 
     /// This replica's name in the Lease and in events: the pod's name where there is one.

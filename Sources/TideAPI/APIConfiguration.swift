@@ -22,8 +22,8 @@ public struct APIConfiguration: Sendable {
     public var maxPageSize: Int = 1000
     /// Checks workers' progress tokens (`TIDE_JOB_TOKEN_SECRET`); nil refuses every progress report.
     public var jobTokens: JobTokens?
-    /// The local backend's data directory, where worker logs are read from; nil serves no logs.
-    public var logsDirectory: String?
+    /// Where worker logs are read from (the local backend's files, or pods); nil serves no logs.
+    public var logs: (any WorkerLogSource)?
     /// Where progress samples go (a test gives its own queue).
     public var progressQueue = "tide.progress"
 

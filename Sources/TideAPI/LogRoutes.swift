@@ -19,15 +19,14 @@ struct LogRoutes: Sendable {
             }
             let follow = parameters["follow"] == "true"
             _ = try await api.service.get(name)
-            guard let directory = api.configuration.logsDirectory else {
-                throw APIError(.notFound, "this service reads no worker logs (start it with --logs-dir, the local backend's data directory)")
+            guard let logs = api.configuration.logs else {
+                throw APIError(.notFound, "this service reads no worker logs (start it with --logs-dir, the local backend's data directory, or --logs-from kubernetes)")
             }
-            let files = WorkerLogFiles(directory: URL(fileURLWithPath: directory))
             if !follow {
-                guard let latest = files.latest(job: name, worker: worker) else {
+                guard let run = try await logs.latestRun(job: name, worker: worker) else {
                     throw APIError(.notFound, "job \(name) has no log for worker \(worker) yet", field: "worker")
                 }
-                let data = (try? Data(contentsOf: latest.file)) ?? Data()
+                let data = try await logs.output(job: name, worker: worker, run: run, from: 0)
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -41,20 +40,16 @@ struct LogRoutes: Sendable {
                     while !Task.isCancelled && !shutdown.isSet {
                         // Read the state first: output written before the job finished is sent before the stream ends.
                         let finished = (try? await service.get(name))?.status.state.isTerminal ?? true
-                        if let latest = files.latest(job: name, worker: worker) {
-                            if latest.run != run {
-                                if run >= 0 { try await writer.write(ByteBuffer(string: "--- run \(latest.run) ---\n")) }
-                                run = latest.run
+                        if let latest = try? await logs.latestRun(job: name, worker: worker) {
+                            if latest != run {
+                                if run >= 0 { try await writer.write(ByteBuffer(string: "--- run \(latest) ---\n")) }
+                                run = latest
                                 offset = 0
                             }
-                            if let handle = try? FileHandle(forReadingFrom: latest.file) {
-                                try? handle.seek(toOffset: offset)
-                                let chunk = (try? handle.readToEnd()) ?? Data()
-                                try? handle.close()
-                                if !chunk.isEmpty {
-                                    offset += UInt64(chunk.count)
-                                    try await writer.write(ByteBuffer(bytes: chunk))
-                                }
+                            let chunk = (try? await logs.output(job: name, worker: worker, run: run, from: offset)) ?? Data()
+                            if !chunk.isEmpty {
+                                offset += UInt64(chunk.count)
+                                try await writer.write(ByteBuffer(bytes: chunk))
                             }
                         }
                         if finished { break }

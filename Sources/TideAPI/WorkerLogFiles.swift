@@ -2,8 +2,12 @@ import Foundation
 
 /// Where the local backend keeps workers' output: one directory per worker,
 /// `<logsDirectory>/workers/<job>.<run>.<index>/worker.log`.
-struct WorkerLogFiles: Sendable {
+public struct WorkerLogFiles: Sendable {
     let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
 
     /// The log of `job`'s worker `index` in its latest run, and that run; nil if it never ran here.
     func latest(job: String, worker index: Int) -> (run: Int, file: URL)? {
@@ -18,8 +22,11 @@ struct WorkerLogFiles: Sendable {
             guard let run = Int(middle) else { continue }
             best = max(best ?? run, run)
         }
-        return best.map { run in
-            (run, workers.appendingPathComponent("\(job).\(run).\(index)", isDirectory: true).appendingPathComponent("worker.log"))
-        }
+        return best.map { run in (run, file(job: job, run: run, worker: index)) }
+    }
+
+    func file(job: String, run: Int, worker index: Int) -> URL {
+        directory.appendingPathComponent("workers", isDirectory: true)
+            .appendingPathComponent("\(job).\(run).\(index)", isDirectory: true).appendingPathComponent("worker.log")
     }
 }

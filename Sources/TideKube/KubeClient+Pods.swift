@@ -39,3 +39,13 @@ extension KubeClient {
         }
     }
 }
+
+extension KubeClient {
+    /// A container's log (`pods/log`), all of it or its last `limitBytes`.
+    public func podLog(_ name: String, namespace: String, container: String? = nil, limitBytes: Int? = nil) async throws -> Data {
+        var query: [String: String] = [:]
+        if let container { query["container"] = container }
+        if let limitBytes { query["limitBytes"] = "\(limitBytes)" }
+        return try await send("GET", "\(Self.podsPath(namespace))/\(name)/log", query: query)
+    }
+}

@@ -87,3 +87,26 @@ public struct KubeConfigError: Error, Sendable, Equatable, CustomStringConvertib
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension KubeConnection {
+    /// The connection a Tide service uses: `kubeconfig` (or `KUBECONFIG`'s first
+    /// file), else the pod's service account, else `~/.kube/config`; the namespace
+    /// from `namespace`, else the configuration's.
+    public static func resolve(
+        kubeconfig: String?, context: String?, namespace: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(KubeConfigError) -> KubeConnection {
+        var connection: KubeConnection
+        if let path = kubeconfig ?? environment["KUBECONFIG"].flatMap({ $0.split(separator: ":").first.map(String.init) }) {
+            connection = try KubeConfigLoader.load(path: path, context: context)
+        } else if environment["KUBERNETES_SERVICE_HOST"] != nil {
+            connection = try inCluster(environment: environment)
+        } else if let home = environment["HOME"], FileManager.default.fileExists(atPath: home + "/.kube/config") {
+            connection = try KubeConfigLoader.load(path: home + "/.kube/config", context: context)
+        } else {
+            throw KubeConfigError("no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not in a cluster")
+        }
+        if let namespace { connection.namespace = namespace }
+        return connection
+    }
+}

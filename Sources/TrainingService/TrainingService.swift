@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TideAPI
 import TideBroker
 import TideJobs
+import TideKube
 import TideServiceKit
 import TideStore
 
@@ -37,12 +38,24 @@ struct TrainingService: AsyncParsableCommand {
     @Option(help: "The local backend's data directory, where GET /v1/jobs/{name}/logs reads worker logs (default: TIDE_DATA_DIR/local).")
     var logsDir: String?
 
+    @Option(help: "Where worker logs come from: files (the local backend's, under --logs-dir) or kubernetes (the worker pods').")
+    var logsFrom = "files"
+
+    @Option(help: "Kubernetes logs: the kubeconfig (default: KUBECONFIG, else the pod's service account, else ~/.kube/config).")
+    var kubeconfig: String?
+
+    @Option(help: "Kubernetes logs: the namespace of worker pods (default: the configuration's).")
+    var namespace: String?
+
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     var bodyLimit = 1 << 20
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard bodyLimit >= 1 else { throw ValidationError("--body-limit must be at least 1 byte") }
+        guard logsFrom == "files" || logsFrom == "kubernetes" else {
+            throw ValidationError("--logs-from \(logsFrom): choose files or kubernetes")
+        }
     }
 
     func run() async throws {
@@ -54,7 +67,13 @@ struct TrainingService: AsyncParsableCommand {
         settings.bodyLimit = bodyLimit
         settings.defaultAccelerator = defaultAccelerator
         settings.passwordSHA256 = try APIConfiguration.passwordDigest(environment: environment)
-        settings.logsDirectory = logsDir ?? environment["TIDE_DATA_DIR"].map { $0 + "/local" }
+        if logsFrom == "kubernetes" {
+            let connection = try KubeConnection.resolve(
+                kubeconfig: kubeconfig, context: nil, namespace: namespace, environment: environment)
+            settings.logs = PodLogs(client: KubeClient(connection: connection), namespace: connection.namespace)
+        } else if let directory = logsDir ?? environment["TIDE_DATA_DIR"].map({ $0 + "/local" }) {
+            settings.logs = WorkerLogFiles(directory: URL(fileURLWithPath: directory))
+        }
         settings.jobTokens = environment["TIDE_JOB_TOKEN_SECRET"].map(JobTokens.init(secret:))
         if settings.passwordSHA256 == nil {
             logger.warning("no TIDE_API_PASSWORD_SHA256: every authenticated request will be refused")

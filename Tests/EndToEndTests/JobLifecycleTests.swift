@@ -1,4 +1,5 @@
 import Foundation
+import TideHTTP
 import TideTestSupport
 import Testing
 
@@ -23,6 +24,24 @@ import Testing
             let lines = try String(contentsOfFile: marker, encoding: .utf8).split(separator: "\n")
             for name in names { #expect(lines.contains { $0.hasPrefix(name + " 0/") }, "\(lines)") }
             #expect(lines.allSatisfy { $0.contains("gpus=") && !$0.hasSuffix("gpus=") })
+        }
+    }
+
+    @Test func aWorkersOutputIsServedAsItsLog() async throws {
+        try await Stack.with(gpus: 1) { stack in
+            let client = Client(api: stack.api)
+            let name = try await client.create(jobYAML(
+                "talker", accelerator: stack.accelerator, command: ["/bin/sh", "-c", "echo hello from $TIDE_JOB; echo oops >&2"]))
+            #expect(try await client.waitFor(name) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+            let log = try await CurlHTTPClient().send(
+                HTTPRequest(method: "GET", url: stack.api + "/v1/jobs/\(name)/logs",
+                            headers: [HTTPHeader("Authorization", "Bearer \(Stack.token)")]))
+            let text = String(decoding: log.body, as: UTF8.self)
+            #expect(log.status == 200)
+            #expect(text.contains("hello from \(name)") && text.contains("oops"), "\(text)")
+            let (missing, body) = try await client.send("GET", "/v1/jobs/\(name)/logs?worker=5")
+            #expect(missing == 404)
+            #expect((body["error"] as? String ?? "").contains("no log for worker 5"), "\(body)")
         }
     }
 

@@ -58,7 +58,8 @@ final class KubeStack: Sendable {
             try await store.ensureSchema()
             await store.close()
             let (service, api) = try await Stack.startService(
-                database: database, logs: directory.appendingPathComponent("logs"), servers: servers)
+                database: database, logs: directory.appendingPathComponent("logs"), servers: servers,
+                arguments: ["--logs-from", "kubernetes", "--kubeconfig", kubeconfig.path])
             processes.append(service)
             processes.append(try await Stack.startAllocator(servers: servers))
             let stack = KubeStack(

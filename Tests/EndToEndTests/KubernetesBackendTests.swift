@@ -1,4 +1,5 @@
 import Foundation
+import TideHTTP
 import TideTestSupport
 import Testing
 
@@ -63,6 +64,13 @@ import Testing
                     #expect(lastGone < firstNew, "\(job): run \(run + 1) began before run \(run)'s pods were gone")
                 }
             }
+            // Logs come from the pods (the fake kubelet's log is one line naming the pod).
+            let (status, _) = try await client.send("GET", "/v1/jobs/\(second)/logs")
+            #expect(status == 200)
+            let log = try await CurlHTTPClient().send(
+                HTTPRequest(method: "GET", url: stack.api + "/v1/jobs/\(second)/logs?worker=3",
+                            headers: [HTTPHeader("Authorization", "Bearer \(Stack.token)")]))
+            #expect(String(decoding: log.body, as: UTF8.self) == "log of \(second)-r1-w3\n")
             let resized = try await client.events(first)
             #expect(resized.contains("Resized"), "\(resized)")
             // Kubernetes events: on pods, and on the job.

@@ -54,13 +54,14 @@ final class Stack: Sendable {
         ]
     }
 
-    static func startService(database: String, logs: URL, servers: Servers) async throws -> (ChildProcess, String) {
+    static func startService(
+        database: String, logs: URL, servers: Servers, arguments: [String]? = nil
+    ) async throws -> (ChildProcess, String) {
         let service = try ChildProcess(
             [
                 try builtExecutable("training-service").path, "--port", "0", "--host", "127.0.0.1",
                 "--mongo-uri", servers.mongo, "--database", database, "--amqp-uri", servers.amqp,
-                "--logs-dir", logs.path,
-            ], environment: environment())
+            ] + (arguments ?? ["--logs-dir", logs.path]), environment: environment())
         let port = try await service.waitForLog(#"listening on 127\.0\.0\.1:(\d+)"#)
         return (service, "http://127.0.0.1:\(port)")
     }
