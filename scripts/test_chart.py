@@ -303,7 +303,7 @@ class RenderedChart(unittest.TestCase):
 
     def test_an_existing_secret_replaces_the_charts(self):
         _, _, documents = render.render_chart(
-            CHART, [], ['auth.existingSecret=mine'], release=RELEASE, namespace=NAMESPACE)
+            CHART, [], ['auth.existingSecret=mine', 'image.registry=r.example'], release=RELEASE, namespace=NAMESPACE)
         self.assertEqual(of_kind(documents, 'Secret'), [])
         names = {entry['valueFrom']['secretKeyRef']['name']
                  for workload in of_kind(documents, 'Deployment') + of_kind(documents, 'StatefulSet')
@@ -311,9 +311,11 @@ class RenderedChart(unittest.TestCase):
                  if 'secretKeyRef' in entry.get('valueFrom', {})}
         self.assertEqual(names, {'mine'})
 
-    def test_missing_secrets_are_refused_with_their_value_name(self):
-        with self.assertRaisesRegex(render.TemplateError, r'auth\.apiPasswordSha256'):
+    def test_a_missing_registry_or_secret_is_refused_with_its_value_name(self):
+        with self.assertRaisesRegex(render.TemplateError, r'image\.registry'):
             render.render_chart(CHART, [], [], release=RELEASE, namespace=NAMESPACE)
+        with self.assertRaisesRegex(render.TemplateError, r'auth\.apiPasswordSha256'):
+            render.render_chart(CHART, [], ['image.registry=r.example'], release=RELEASE, namespace=NAMESPACE)
         with self.assertRaisesRegex(render.TemplateError, r'mongodb\.uri'):
             render.render_chart(CHART, [installs()['default']], ['mongodb.bundled=false'])
         with self.assertRaisesRegex(render.TemplateError, r'values\.schema\.json(.|\n)*bundeld'):

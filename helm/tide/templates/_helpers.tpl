@@ -19,6 +19,11 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* Where docker/<service>.Dockerfile's images were pushed: no default, as none is published. */}}
+{{- define "tide.registry" -}}
+{{ required "image.registry: the registry holding tide-<service> images (built from docker/<service>.Dockerfile)" .Values.image.registry }}
+{{- end }}
+
 {{/* The tag of Tide's images: image.tag, else the chart's appVersion. */}}
 {{- define "tide.imageTag" -}}
 {{ .Values.image.tag | default .Chart.AppVersion }}
