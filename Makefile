@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test test-workloads demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack bench-kube fit-accuracy clean
+.PHONY: deps build release test test-workloads test-chart manifests gen-scheduler demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack bench-kube fit-accuracy clean
 
 build:
 	$(SWIFT) build
@@ -19,13 +19,41 @@ release:
 
 # Installs what is missing (Debian packages, SecantusDB), then runs every test
 # against a private RabbitMQ node and SecantusDB server started for the run.
-test: deps test-workloads
+test: deps test-workloads test-chart
 	$(SWIFT) build --build-tests
 	bash scripts/with-servers.sh $(SWIFT) test --skip-build
 
 # The example training program against the worker contract (Python standard library only).
 test-workloads:
 	python3 -m unittest examples/workloads/test_train.py -v
+
+# The Helm chart without helm, Docker or a cluster (seconds): make manifests, every document
+# validated against the Kubernetes 1.30 schemas, then scripts/test_chart.py (probes, requests,
+# Recreate schedulers, the exact RBAC rules, the CronJob, gen-scheduler, the renderer's refusals,
+# the Dockerfiles' stages, products and users). docs/kubernetes.md says what is not checked.
+test-chart: manifests
+	python3 -m kubernetes_validate --strict -k 1.30 --quiet $(MANIFESTS)/*.yaml
+	python3 -m unittest scripts/test_chart.py
+
+CHART ?= helm/tide
+MANIFESTS ?= build/manifests
+
+# One scheduler template per GPU type, from $(CHART)/scheduler.yaml.tmpl:
+#   make gen-scheduler GPU_TYPES="nvidia-tesla-v100 nvidia-a100"
+# replaces the templates generated before; without GPU_TYPES, regenerates those after a stub edit.
+gen-scheduler:
+	python3 scripts/gen-scheduler.py --chart $(CHART) -- $(GPU_TYPES)
+
+# The manifests of each install in $(CHART)/ci/<name>-values.yaml, as helm template would write
+# them, rendered by scripts/render-chart.py: $(MANIFESTS)/<name>.yaml and <name>-NOTES.txt.
+manifests:
+	@mkdir -p $(MANIFESTS)
+	@for values in $(CHART)/ci/*-values.yaml; do \
+	  name=$$(basename $$values -values.yaml); \
+	  python3 scripts/render-chart.py $(CHART) -f $$values --release-name tide --namespace tide \
+	    --output $(MANIFESTS)/$$name.yaml --notes $(MANIFESTS)/$$name-NOTES.txt || exit 1; \
+	  echo "wrote $(MANIFESTS)/$$name.yaml"; \
+	done
 
 deps:
 	bash scripts/install-deps.sh
@@ -77,4 +105,4 @@ bench-quality: release
 	bash scripts/bench-quality.sh $(TRACES)
 
 clean:
-	rm -rf .build Benchmarks/.build demo-jct.svg
+	rm -rf .build Benchmarks/.build demo-jct.svg build
