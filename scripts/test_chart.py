@@ -97,6 +97,7 @@ NAMESPACED_RULES = (expand('', ['pods'], ['create', 'delete', 'get', 'list', 'wa
                     | expand('coordination.k8s.io', ['leases'], ['get', 'create', 'update']))
 MPIJOB_RULES = expand('kubeflow.org', ['mpijobs'], ['create', 'delete', 'get', 'list', 'watch', 'patch'])
 CLUSTER_RULES = expand('', ['nodes'], ['get', 'list', 'watch']) | expand('', ['pods'], ['get', 'list', 'watch'])
+LOG_READER_RULES = expand('', ['pods'], ['get', 'list']) | expand('', ['pods/log'], ['get'])
 
 
 class RenderedChart(unittest.TestCase):
@@ -216,29 +217,36 @@ class RenderedChart(unittest.TestCase):
         for name, documents in self.documents.items():
             with self.subTest(install=name):
                 mpi = self.values[name].get('mpiJobs', {}).get('enabled', False)
-                roles, cluster_roles = of_kind(documents, 'Role'), of_kind(documents, 'ClusterRole')
-                self.assertEqual(len(roles), 1)
+                roles = {role['metadata']['name']: role for role in of_kind(documents, 'Role')}
+                cluster_roles = of_kind(documents, 'ClusterRole')
+                self.assertEqual(sorted(roles), [f'{RELEASE}-scheduler', f'{RELEASE}-training-service'])
                 self.assertEqual(len(cluster_roles), 1)
-                self.assertEqual(rule_set(roles[0]['rules']), NAMESPACED_RULES | (MPIJOB_RULES if mpi else set()))
+                scheduler, reader = roles[f'{RELEASE}-scheduler'], roles[f'{RELEASE}-training-service']
+                self.assertEqual(rule_set(scheduler['rules']), NAMESPACED_RULES | (MPIJOB_RULES if mpi else set()))
+                self.assertEqual(rule_set(reader['rules']), LOG_READER_RULES)
                 self.assertEqual(rule_set(cluster_roles[0]['rules']), CLUSTER_RULES)
-                for rule in roles[0]['rules'] + cluster_roles[0]['rules']:
+                for rule in scheduler['rules'] + reader['rules'] + cluster_roles[0]['rules']:
                     self.assertNotIn('*', rule['verbs'] + rule['resources'] + rule['apiGroups'])
                     self.assertNotIn('resourceNames', rule)
-                account = of_kind(documents, 'ServiceAccount')
-                self.assertEqual([a['metadata']['name'] for a in account], [f'{RELEASE}-scheduler'])
-                for binding, role in ((of_kind(documents, 'RoleBinding'), roles[0]),
-                                      (of_kind(documents, 'ClusterRoleBinding'), cluster_roles[0])):
-                    self.assertEqual(len(binding), 1)
-                    self.assertEqual(binding[0]['roleRef']['name'], role['metadata']['name'])
-                    self.assertEqual(binding[0]['roleRef']['kind'], role['kind'])
-                    self.assertEqual(binding[0]['subjects'], [
-                        {'kind': 'ServiceAccount', 'name': f'{RELEASE}-scheduler', 'namespace': NAMESPACE}])
-                # Only the scheduler gets API credentials.
+                accounts = of_kind(documents, 'ServiceAccount')
+                self.assertEqual(sorted(a['metadata']['name'] for a in accounts),
+                                 [f'{RELEASE}-scheduler', f'{RELEASE}-training-service'])
+                bindings = {b['metadata']['name']: b for b in of_kind(documents, 'RoleBinding') + of_kind(documents, 'ClusterRoleBinding')}
+                self.assertEqual(len(bindings), 3)
+                for binding in bindings.values():
+                    role = binding['roleRef']['name']
+                    account = f'{RELEASE}-training-service' if role.endswith('training-service') else f'{RELEASE}-scheduler'
+                    self.assertIn(binding['roleRef']['kind'], ('Role', 'ClusterRole'))
+                    self.assertEqual(binding['subjects'], [
+                        {'kind': 'ServiceAccount', 'name': account, 'namespace': NAMESPACE}])
+                # Only the scheduler and the training service get API credentials, each its own.
                 for workload in of_kind(documents, 'Deployment') + of_kind(documents, 'StatefulSet') + \
                         of_kind(documents, 'CronJob'):
                     spec = pod_spec(workload)
                     if 'scheduler' in workload['metadata']['name']:
                         self.assertEqual(spec['serviceAccountName'], f'{RELEASE}-scheduler')
+                    elif workload['metadata']['name'].endswith('training-service'):
+                        self.assertEqual(spec['serviceAccountName'], f'{RELEASE}-training-service')
                     else:
                         self.assertFalse(spec['automountServiceAccountToken'], workload['metadata']['name'])
 

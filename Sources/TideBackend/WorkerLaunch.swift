@@ -63,12 +63,17 @@ public struct ContainerTemplate: Sendable, Codable, Equatable {
     public var gpusPerWorker: Int
     /// The job's `checkpointVolume.claimName`, mounted where `TIDE_CHECKPOINT_DIR` points.
     public var checkpointClaim: String?
+    /// A Voda MPIJob's original document: the run is that MPIJob, its workers the operator's pods.
+    public var mpiJob: JSONValue?
 
-    public init(template: JSONValue, accelerator: String, gpusPerWorker: Int, checkpointClaim: String? = nil) {
+    public init(
+        template: JSONValue, accelerator: String, gpusPerWorker: Int, checkpointClaim: String? = nil, mpiJob: JSONValue? = nil
+    ) {
         self.template = template
         self.accelerator = accelerator
         self.gpusPerWorker = gpusPerWorker
         self.checkpointClaim = checkpointClaim
+        self.mpiJob = mpiJob
     }
 }
 

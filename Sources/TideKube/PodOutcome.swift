@@ -19,7 +19,7 @@ public enum PodOutcome {
 
     /// The exit status of `pod` if it has ended or cannot start, else nil (still pending or running).
     public static func status(of pod: KubePod) -> WorkerExit.Status? {
-        let worker = pod.status?.containerStatuses?.first { $0.name == container }
+        let worker = mainContainer(pod)
         switch pod.status?.phase {
         case "Succeeded":
             return .exited(0)
@@ -52,17 +52,38 @@ public enum PodOutcome {
 
     /// When the worker container ended, if the pod says.
     public static func endedAt(_ pod: KubePod) -> Double? {
-        let text = pod.status?.containerStatuses?.first { $0.name == container }?.state?.terminated?.finishedAt
+        let text = mainContainer(pod)?.state?.terminated?.finishedAt
         return text.flatMap { try? Date($0, strategy: .iso8601) }?.timeIntervalSince1970
     }
 
     /// The worker a Tide pod runs, from its labels; nil for pods Tide did not make.
     public static func worker(of pod: KubePod) -> WorkerID? {
         let labels = pod.metadata.labels ?? [:]
-        guard let job = labels[WorkerPod.jobLabel], let run = labels[WorkerPod.runLabel].flatMap({ Int($0) }),
-            let index = labels[WorkerPod.indexLabel].flatMap({ Int($0) })
+        guard let job = labels[WorkerPod.jobLabel], let run = labels[WorkerPod.runLabel].flatMap({ Int($0) }) else { return nil }
+        if let index = labels[WorkerPod.indexLabel].flatMap({ Int($0) }) {
+            return WorkerID(job: job, run: run, index: index)
+        }
+        // An MPI operator's worker pod: `<mpijob>-worker-<index>`, its replica index.
+        let prefix = MPIJobManifest.name(job: job, run: run) + "-worker-"
+        guard labels[MPIJobManifest.roleLabel] == "worker", pod.metadata.name.hasPrefix(prefix),
+            let index = Int(pod.metadata.name.dropFirst(prefix.count))
         else { return nil }
         return WorkerID(job: job, run: run, index: index)
+    }
+
+    /// The job and run of an MPI operator's launcher pod that Tide's MPIJob made.
+    public static func launcher(of pod: KubePod) -> (job: String, run: Int)? {
+        let labels = pod.metadata.labels ?? [:]
+        guard labels[MPIJobManifest.roleLabel] == "launcher", let job = labels[WorkerPod.jobLabel],
+            let run = labels[WorkerPod.runLabel].flatMap({ Int($0) })
+        else { return nil }
+        return (job, run)
+    }
+
+    /// Tide's `worker` container, else the first (an MPI operator's pods name theirs).
+    private static func mainContainer(_ pod: KubePod) -> KubePod.Status.ContainerStatus? {
+        let statuses = pod.status?.containerStatuses ?? []
+        return statuses.first { $0.name == container } ?? statuses.first
     }
 
     private static func describe(_ reason: String, _ message: String?) -> String {

@@ -33,25 +33,29 @@ public actor KubernetesBackend: ClusterBackend {
     public static let recordedLabel = "tide/exit-recorded"
 
     nonisolated public let exits: AsyncStream<WorkerExit>
-    private let sink: AsyncStream<WorkerExit>.Continuation
-    private let client: KubeClient
-    private let configuration: Configuration
-    private let events: KubeEventRecorder
-    private let logger: Logger
-    private let clock: @Sendable () -> Double
+    let sink: AsyncStream<WorkerExit>.Continuation
+    let client: KubeClient
+    let configuration: Configuration
+    let events: KubeEventRecorder
+    let logger: Logger
+    let clock: @Sendable () -> Double
 
     /// Tide's pods of this GPU type, by name, as the watch last showed them.
-    private var pods: [String: KubePod] = [:]
+    var pods: [String: KubePod] = [:]
     private var synced = false
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
     /// Pods whose end has been reported (or will be, by `adopt`).
-    private var reported: Set<String> = []
+    var reported: Set<String> = []
     /// Pods Tide asked to stop: their ends are marked requested.
-    private var stopping: Set<String> = []
+    var stopping: Set<String> = []
     /// Pods seen deleted, and who waits for that.
     private var deleted: Set<String> = []
     private var deletionWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var tasks: [Task<Void, Never>] = []
+    /// Each MPIJob's worker replicas as Tide last set them, by MPIJob name.
+    var mpiReplicas: [String: Int] = [:]
+    /// Worker indices being stopped, by MPIJob name.
+    var mpiStopping: [String: Set<Int>] = [:]
 
     public init(
         client: KubeClient, configuration: Configuration, logger: Logger,
@@ -77,18 +81,21 @@ public actor KubernetesBackend: ClusterBackend {
         await waitUntilSynced()
         var adoption = Adoption()
         for (name, pod) in pods.sorted(by: { $0.key < $1.key }) {
-            guard let id = PodOutcome.worker(of: pod) else { continue }
             if pod.metadata.labels?[Self.recordedLabel] != nil { continue }
-            if let status = PodOutcome.status(of: pod) {
-                adoption.missedExits.append(
-                    WorkerExit(id: id, status: status, requested: false, endedAt: PodOutcome.endedAt(pod) ?? clock()))
-            } else if let node = pod.spec?.nodeName, !node.isEmpty {
+            let ended = endings(of: pod, deleted: false)
+            if !ended.isEmpty {
+                adoption.missedExits += ended
+                continue
+            }
+            guard let id = PodOutcome.worker(of: pod), PodOutcome.status(of: pod) == nil else { continue }
+            if let node = pod.spec?.nodeName, !node.isEmpty {
                 adoption.running.append(
                     RunningWorker(
                         launch: WorkerLaunch(id: id, workerCount: 0, node: node, gpus: [], command: []), pid: 0,
                         startedAt: clock()))
-            } else {
+            } else if pod.metadata.labels?[MPIJobManifest.roleLabel] == nil {
                 // Created, never bound: the scheduler died between the two. Its run starts over.
+                // (An MPI operator's unbound pod is the operator's to remove, with its MPIJob.)
                 stopping.insert(name)
                 try await client.deletePod(name, namespace: configuration.namespace, graceSeconds: 0)
             }
@@ -98,6 +105,10 @@ public actor KubernetesBackend: ClusterBackend {
 
     public func start(_ launch: WorkerLaunch) async throws {
         startWatching()
+        if launch.container?.mpiJob != nil {
+            try await startMPIWorker(launch)
+            return
+        }
         let pod = try WorkerPod(launch: launch, namespace: configuration.namespace, terminationGraceSeconds: 30)
         let name = WorkerPod.name(of: launch.id)
         do {
@@ -107,20 +118,27 @@ public actor KubernetesBackend: ClusterBackend {
             throw BackendError(
                 "the API server refused the pod \(name): \(error.message)", blamesJob: error.code == 400 || error.code == 422)
         }
+        try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
+    }
+
+    /// Binds a pod to its node and says so in an event on the pod.
+    func bind(_ pod: String, to node: String, as role: String) async throws {
         do {
-            try await client.bind(pod: name, namespace: configuration.namespace, to: launch.node)
+            try await client.bind(pod: pod, namespace: configuration.namespace, to: node)
         } catch let error as KubeAPIError {
-            throw BackendError("could not bind the pod \(name) to node \(launch.node): \(error)", blamesJob: false)
+            throw BackendError("could not bind the pod \(pod) to node \(node): \(error)", blamesJob: false)
         }
         events.record(
-            KubeEvent(
-                object: .pod(name), reason: "Scheduled",
-                message: "Scheduled to node \(launch.node) by tide (worker \(launch.id.index + 1) of \(launch.workerCount))",
-                time: clock()))
+            KubeEvent(object: .pod(pod), reason: "Scheduled", message: "Scheduled to node \(node) by tide (\(role))", time: clock()))
     }
 
     public func stop(_ worker: WorkerID, grace: Duration) async throws {
-        let name = WorkerPod.name(of: worker)
+        var name = WorkerPod.name(of: worker)
+        if isMPI(worker) {
+            name = MPIJobManifest.workerPod(job: worker.job, run: worker.run, index: worker.index)
+            stopping.insert(name)
+            try await releaseMPIWorker(worker)
+        }
         stopping.insert(name)
         let graceSeconds = Int((Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18).rounded(.up))
         do {
@@ -147,7 +165,8 @@ public actor KubernetesBackend: ClusterBackend {
     }
 
     public func forget(_ worker: WorkerID) async throws {
-        let name = WorkerPod.name(of: worker)
+        // An MPIJob's workers end with its launcher: that pod carries the record.
+        let name = isMPI(worker) ? MPIJobManifest.launcherPod(job: worker.job, run: worker.run) : WorkerPod.name(of: worker)
         guard let pod = pods[name], PodOutcome.status(of: pod) != nil, pod.metadata.labels?[Self.recordedLabel] == nil
         else { return }
         let patch = Data(#"{"metadata":{"labels":{"\#(Self.recordedLabel)":"true"}}}"#.utf8)
@@ -224,21 +243,18 @@ public actor KubernetesBackend: ClusterBackend {
     /// Reports the end of a pod seen ending (once).
     private func observe(_ pod: KubePod) {
         let name = pod.metadata.name
-        guard !reported.contains(name), let id = PodOutcome.worker(of: pod), let status = PodOutcome.status(of: pod)
-        else { return }
+        guard !reported.contains(name) else { return }
+        let ended = endings(of: pod, deleted: false)
+        guard !ended.isEmpty else { return }
         reported.insert(name)
-        sink.yield(WorkerExit(id: id, status: status, requested: stopping.contains(name), endedAt: PodOutcome.endedAt(pod) ?? clock()))
+        for exit in ended { sink.yield(exit) }
     }
 
     /// A pod is gone: its waiters go on, and its end is reported if it was not seen before.
     private func gone(_ pod: KubePod) {
         let name = pod.metadata.name
-        if !reported.contains(name), let id = PodOutcome.worker(of: pod) {
-            let requested = stopping.contains(name)
-            sink.yield(
-                WorkerExit(
-                    id: id, status: PodOutcome.statusOfDeleted(pod, requested: requested), requested: requested,
-                    endedAt: PodOutcome.endedAt(pod) ?? clock()))
+        if !reported.contains(name) {
+            for exit in endings(of: pod, deleted: true) { sink.yield(exit) }
         }
         reported.remove(name)
         stopping.remove(name)
@@ -247,13 +263,51 @@ public actor KubernetesBackend: ClusterBackend {
         for waiter in deletionWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
     }
 
+    /// The worker exits a pod's state means: none while it runs; one for a worker's pod
+    /// that ended (or was deleted); for an MPIJob, every worker's on its launcher's
+    /// success, worker 0's on its failure, and from a worker's pod only a refusal, a
+    /// failure to start, or the end of a stop Tide asked for (the operator removes the
+    /// workers itself once the launcher is done).
+    func endings(of pod: KubePod, deleted: Bool) -> [WorkerExit] {
+        let name = pod.metadata.name
+        let requested = stopping.contains(name)
+        let endedAt = PodOutcome.endedAt(pod) ?? clock()
+        if let (job, run) = PodOutcome.launcher(of: pod) {
+            guard !requested, let status = PodOutcome.status(of: pod) else { return [] }
+            if status == .exited(0) {
+                return mpiWorkerIndices(job: job, run: run).map {
+                    WorkerExit(id: WorkerID(job: job, run: run, index: $0), status: status, requested: false, endedAt: endedAt)
+                }
+            }
+            return [WorkerExit(id: WorkerID(job: job, run: run, index: 0), status: status, requested: false, endedAt: endedAt)]
+        }
+        guard let id = PodOutcome.worker(of: pod) else { return [] }
+        if pod.metadata.labels?[MPIJobManifest.roleLabel] == "worker" {
+            if requested {
+                return deleted ? [WorkerExit(id: id, status: PodOutcome.statusOfDeleted(pod, requested: true), requested: true, endedAt: endedAt)] : []
+            }
+            switch PodOutcome.status(of: pod) {
+            case let status?:
+                if case .refused = status { return [WorkerExit(id: id, status: status, requested: false, endedAt: endedAt)] }
+                if case .failedToStart = status { return [WorkerExit(id: id, status: status, requested: false, endedAt: endedAt)] }
+                return []
+            case nil: return []
+            }
+        }
+        if deleted {
+            return [WorkerExit(id: id, status: PodOutcome.statusOfDeleted(pod, requested: requested), requested: requested, endedAt: endedAt)]
+        }
+        guard let status = PodOutcome.status(of: pod) else { return [] }
+        return [WorkerExit(id: id, status: status, requested: requested, endedAt: endedAt)]
+    }
+
     private func waitUntilSynced() async {
         if synced { return }
         await withCheckedContinuation { syncWaiters.append($0) }
     }
 
     /// Gone for the watch, or for the API server (the watch may lag).
-    private func isGone(_ name: String) async throws -> Bool {
+    func isGone(_ name: String) async throws -> Bool {
         if deleted.contains(name) { return true }
         do {
             _ = try await client.send("GET", "\(KubeClient.podsPath(configuration.namespace))/\(name)")
@@ -264,7 +318,7 @@ public actor KubernetesBackend: ClusterBackend {
     }
 
     /// Returns when the watch sees `name` deleted, or after `limit`.
-    private func waitForDeletion(of name: String, upTo limit: Duration) async {
+    func waitForDeletion(of name: String, upTo limit: Duration) async {
         if deleted.contains(name) { return }
         let timer = Task {
             try? await Task.sleep(for: limit)

@@ -59,7 +59,9 @@ public struct RoundPlan: Sendable, Equatable {
                     changes[job.name] = .grow(adding: Array(grown.dropFirst(current.count)))
                     continue
                 }
-                if allocation.workers < current.count, let removed = shrinking(current, to: allocation.placement) {
+                if allocation.workers < current.count, let removed = shrinking(current, to: allocation.placement),
+                    job.spec.mpiJob == nil || removesTheTop(removed, of: current)
+                {
                     changes[job.name] = .shrink(removing: removed)
                     continue
                 }
@@ -67,6 +69,13 @@ public struct RoundPlan: Sendable, Equatable {
             changes[job.name] = .restart(WorkerSlots.slots(for: allocation.placement, gpusPerWorker: size))
         }
         return RoundPlan(changes: changes, pending: decision.pending, policyState: decision.policyState)
+    }
+
+    /// Whether `removed` are the highest indices of `current`: the only workers the MPI operator
+    /// removes when an MPIJob's replicas go down.
+    private static func removesTheTop(_ removed: [Int], of current: [WorkerSlot]) -> Bool {
+        let indices = current.map(\.index).sorted()
+        return Set(removed) == Set(indices.suffix(removed.count))
     }
 
     /// The workers to remove so that the rest hold exactly `placement`, or nil if no subset does.

@@ -36,14 +36,14 @@ public struct WorkerLaunches: Sendable {
 
     /// The launches of `slots` for `job`'s run `run`.
     public func launches(job: ManagedJob, run: Int, slots: [WorkerSlot], workerCount: Int) throws -> [WorkerLaunch] {
-        let command = try Self.command(of: job.spec, required: !containers)
-        if containers && job.spec.template["image"]?.stringValue == nil {
+        let command = containers && job.spec.mpiJob != nil ? [] : try Self.command(of: job.spec, required: !containers)
+        if containers && job.spec.mpiJob == nil && job.spec.template["image"]?.stringValue == nil {
             throw Refusal(description: "spec.template.image: the Kubernetes backend runs a container image, and this job names none")
         }
         let container = containers
             ? ContainerTemplate(
                 template: job.spec.template, accelerator: job.spec.accelerator, gpusPerWorker: job.spec.gpusPerWorker,
-                checkpointClaim: job.spec.checkpointVolume?.claimName)
+                checkpointClaim: job.spec.checkpointVolume?.claimName, mpiJob: job.spec.mpiJob)
             : nil
         var environment = baseEnvironment
         for (name, value) in Self.templateEnvironment(of: job.spec) { environment[name] = value }

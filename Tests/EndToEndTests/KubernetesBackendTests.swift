@@ -109,6 +109,60 @@ import Testing
         }
     }
 
+    @Test func aVodaMPIJobRunsThroughTheMPIOperatorWithTideBindingItsWorkers() async throws {
+        try await KubeStack.with { stack in
+            try await stack.addNode("gpu-a", gpus: 2)
+            let scheduler = try stack.startScheduler(identity: "replica-1")
+            _ = try await scheduler.waitForLog("scheduling")
+            let client = Client(api: stack.api)
+            let name = try await client.create("""
+                apiVersion: kubeflow.org/v1
+                kind: MPIJob
+                metadata: {name: mnist}
+                spec:
+                  mpiReplicaSpecs:
+                    Launcher:
+                      replicas: 1
+                      template:
+                        spec:
+                          containers:
+                          - name: mpi-launcher
+                            image: example.org/horovod:tf2-py3
+                            env:
+                            - {name: NP, value: "2"}
+                            - {name: MIN_NP, value: "1"}
+                            - {name: MAX_NP, value: "2"}
+                            - {name: EPOCHS, value: "1"}
+                            - {name: FAKE_EXIT_AFTER, value: "2"}
+                    Worker:
+                      replicas: 2
+                      template:
+                        spec:
+                          nodeSelector: {vodascheduler/accelerator: \(stack.accelerator)}
+                          containers:
+                          - name: mpi-worker
+                            image: example.org/horovod:tf2-py3
+                            resources: {limits: {nvidia.com/gpu: 1}}
+                """)
+            #expect(try await client.waitFor(name, timeout: .seconds(60)) { $0 == "Completed" || $0 == "Failed" } == "Completed")
+            // The operator marks the MPIJob done from its launcher (on its next pass).
+            var conditions: [[String: Any]] = []
+            for _ in 0..<40 where !conditions.contains(where: { $0["type"] as? String == "Succeeded" }) {
+                try await Task.sleep(for: .milliseconds(50))
+                let mpiJob = try await stack.kube("GET", "/apis/kubeflow.org/v1/namespaces/tide/mpijobs/\(name)-r1")
+                conditions = (mpiJob["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
+            }
+            #expect(conditions.contains { $0["type"] as? String == "Succeeded" }, "\(conditions)")
+            let bound = try await stack.kube("GET", "/fake/history")["items"] as? [[Any]] ?? []
+            let workerNodes = Set(bound.compactMap { entry -> String? in
+                guard entry.count >= 6, (entry[3] as? String)?.contains("\(name)-r1-worker-") == true else { return nil }
+                return entry[5] as? String
+            }.filter { !$0.isEmpty })
+            #expect(workerNodes == ["gpu-a"], "\(workerNodes)")
+            await scheduler.stop()
+        }
+    }
+
     @Test func aStandbyTakesOverTheLeaseAndAdoptsTheRunningPods() async throws {
         try await KubeStack.with { stack in
             try await stack.addNode("gpu-a", gpus: 2)

@@ -27,6 +27,13 @@ events, with the real server's semantics where Tide depends on them.
   container waiting in ImagePullBackOff. A delete with a grace period marks
   the pod (deletionTimestamp), its container ends (143) within the grace
   period (FAKE_STOP_SECONDS, default 0.2), and only then is the pod removed.
+- With --kubelet, also a simulated MPI operator for kubeflow.org/v1 MPIJobs:
+  a launcher pod `<name>-launcher` (placed at once, on node cpu-0) and
+  `Worker.replicas` worker pods `<name>-worker-<i>` from the templates,
+  owned by the MPIJob; replicas lowered delete the highest workers; when the
+  launcher ends the MPIJob gets a Succeeded or Failed condition and its
+  running workers are deleted (cleanPodPolicy Running); deleting the MPIJob
+  deletes its pods.
 
 Test hooks (not Kubernetes): POST /fake/compact forgets the event history
 (so older watches get 410); GET /fake/stats; GET /fake/history lists every
@@ -49,10 +56,10 @@ TOKEN = sys.argv[1] if len(sys.argv) > 1 else "test-token"
 KUBELET = "--kubelet" in sys.argv[2:]
 
 lock = threading.Condition()
-state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}}, "history": [], "oldest": 1000,
+state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}, "mpijobs": {}}, "history": [], "oldest": 1000,
          "expired": 0, "generation": 0}
 # The API group of each kind beyond the core group.
-GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"]}
+GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"], "mpijobs": ["apis", "kubeflow.org", "v1"]}
 
 
 def status(code, reason, message, details=None):
@@ -434,6 +441,13 @@ class Handler(BaseHTTPRequestHandler):
             obj = state["objects"].get(kind, {}).get(f"{namespace or ''}/{name}") if kind else None
             if obj is None:
                 return self.reply(*status(404, "NotFound", f'{kind} "{name}" not found', {"name": name, "kind": kind}))
+            if kind == "mpijobs":
+                state["objects"]["mpijobs"].pop(f"{namespace}/{name}")
+                bump(kind, "DELETED", obj)
+                for pod_key, pod in sorted(state["objects"]["pods"].items()):
+                    if any(o.get("uid") == obj["metadata"].get("uid") for o in pod["metadata"].get("ownerReferences") or []):
+                        delete_pod(pod_key, pod, time.time())
+                return self.reply(200, public(obj))
             grace = int(query.get("gracePeriodSeconds", "30"))
             running = (obj.get("spec") or {}).get("nodeName") and (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
             if KUBELET and kind == "pods" and grace > 0 and running:
@@ -466,12 +480,71 @@ def gpus(pod):
     return total
 
 
+def delete_pod(pod_key, pod, now):
+    """A graceful delete: a running pod stops within its grace period, others go at once."""
+    if (pod.get("spec") or {}).get("nodeName") and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+        if "_stopAt" not in pod:
+            pod["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            pod["_stopAt"] = now + float(env_of(pod).get("FAKE_STOP_SECONDS", "0.2"))
+            bump("pods", "MODIFIED", public(pod))
+    else:
+        state["objects"]["pods"].pop(pod_key, None)
+        bump("pods", "DELETED", public(pod))
+
+
+def pod_from(template, name, namespace, owner, node=None):
+    metadata = json.loads(json.dumps(template.get("metadata") or {}))
+    metadata.update({"name": name, "namespace": namespace, "uid": f"uid-{state['rv'] + 1}",
+                     "ownerReferences": [owner]})
+    spec = json.loads(json.dumps(template.get("spec") or {}))
+    if node:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec, "status": {"phase": "Pending"}}
+
+
+def operator(now):
+    """The MPI operator: launcher and worker pods for each MPIJob, its end from the launcher's."""
+    pods = state["objects"]["pods"]
+    for job in list(state["objects"]["mpijobs"].values()):
+        meta = job["metadata"]
+        name, namespace = meta["name"], meta["namespace"]
+        owner = {"apiVersion": "kubeflow.org/v1", "kind": "MPIJob", "name": name, "uid": meta["uid"], "controller": True}
+        specs = job["spec"]["mpiReplicaSpecs"]
+        replicas = int(specs["Worker"].get("replicas", 0))
+        done = any(c.get("status") == "True" for c in (job.get("status") or {}).get("conditions") or [])
+        launcher_key = f"{namespace}/{name}-launcher"
+        launcher = pods.get(launcher_key)
+        if done:
+            continue
+        if launcher is None:
+            launcher = pod_from(specs["Launcher"]["template"], f"{name}-launcher", namespace, owner, node="cpu-0")
+            pods[launcher_key] = launcher
+            bump("pods", "ADDED", launcher)
+        prefix = f"{namespace}/{name}-worker-"
+        for pod_key, pod in sorted(pods.items()):
+            if pod_key.startswith(prefix) and int(pod_key[len(prefix):]) >= replicas:
+                delete_pod(pod_key, pod, now)
+        for index in range(replicas):
+            if f"{prefix}{index}" not in pods:
+                worker = pod_from(specs["Worker"]["template"], f"{name}-worker-{index}", namespace, owner)
+                pods[f"{prefix}{index}"] = worker
+                bump("pods", "ADDED", worker)
+        phase = (launcher.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            job["status"] = {"conditions": [{"type": phase, "status": "True"}]}
+            bump("mpijobs", "MODIFIED", job)
+            for pod_key, pod in sorted(pods.items()):
+                if pod_key.startswith(prefix):
+                    delete_pod(pod_key, pod, now)
+
+
 def kubelet():
     """Admits bound pods, ends them as their env says, finishes graceful deletions."""
     while True:
         time.sleep(0.05)
         now = time.time()
         with lock:
+            operator(now)
             pods = state["objects"]["pods"]
             for pod_key, pod in sorted(pods.items()):
                 node = (pod.get("spec") or {}).get("nodeName")

@@ -43,6 +43,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ .Release.Name }}-scheduler
 {{- end }}
 
+{{- define "tide.trainingServiceAccount" -}}
+{{ .Release.Name }}-training-service
+{{- end }}
+
 {{/* Prometheus annotations of a pod serving /metrics on the port "http". */}}
 {{- define "tide.prometheusAnnotations" -}}
 prometheus.io/scrape: "true"
