@@ -37,17 +37,22 @@ public struct KubeLease: Sendable {
 
     var path: String { "/apis/coordination.k8s.io/v1/namespaces/\(namespace)/leases" }
 
-    /// Returns once this replica holds the lease. `waiting` hears who holds it meanwhile, each time that changes.
-    public func acquire(waiting: (String) -> Void = { _ in }) async throws {
+    /// Returns once this replica holds the lease. `waiting` hears who holds it meanwhile, each time
+    /// that changes; `failed`, why an attempt failed (the API server away, RBAC), before the next.
+    public func acquire(waiting: (String) -> Void = { _ in }, failed: (KubeAPIError) -> Void = { _ in }) async throws {
         var observed: (record: String, at: ContinuousClock.Instant)?
         var holder: String?
         while true {
             try Task.checkCancellation()
-            switch try await attempt(observed: &observed) {
-            case .held: return
-            case .heldBy(let other):
-                if other != holder { waiting(other) }
-                holder = other
+            do {
+                switch try await attempt(observed: &observed) {
+                case .held: return
+                case .heldBy(let other):
+                    if other != holder { waiting(other) }
+                    holder = other
+                }
+            } catch let error as KubeAPIError {
+                failed(error)
             }
             try await Task.sleep(for: retryEvery)
         }

@@ -114,9 +114,10 @@ public actor KubernetesBackend: ClusterBackend {
         do {
             try await client.create(pod)
         } catch let error as KubeAPIError {
-            // 400 and 422: the API server found the pod invalid, which is the job's template's doing.
-            throw BackendError(
-                "the API server refused the pod \(name): \(error.message)", blamesJob: error.code == 400 || error.code == 422)
+            // 400 and 422: the API server found the pod invalid, which is the job's template's doing
+            // (its message is the job's); anything else is the cluster's, said in full (403: see RBAC).
+            let blamesJob = error.code == 400 || error.code == 422
+            throw BackendError("the API server refused the pod \(name): \(blamesJob ? error.message : "\(error)")", blamesJob: blamesJob)
         }
         try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
     }

@@ -24,9 +24,13 @@ public struct LeaderElectedService: Service {
         let logger = logger
         do {
             try await cancelWhenGracefulShutdown {
-                try await lease.acquire { holder in
-                    logger.info("standing by: another scheduler leads", metadata: ["holder": "\(holder)"])
-                }
+                try await lease.acquire(
+                    waiting: { holder in
+                        logger.info("standing by: another scheduler leads", metadata: ["holder": "\(holder)"])
+                    },
+                    failed: { error in
+                        logger.error("cannot take the lease; trying again", metadata: ["error": "\(error)"])
+                    })
             }
         } catch is CancellationError {
             return

@@ -188,3 +188,43 @@ import Testing
         }
     }
 }
+
+/// What an operator sees when the Kubernetes configuration is wrong.
+@Suite struct KubernetesConfigurationErrorTests {
+    @Test func aMissingKubeconfigIsNamedAndNothingStarts() async throws {
+        let scheduler = try ChildProcess(
+            [
+                try builtExecutable("scheduler").path, "--accelerator", "v100", "--backend", "kubernetes",
+                "--kubeconfig", "/nonexistent/kubeconfig", "--port", "0", "--host", "127.0.0.1",
+                "--mongo-uri", try TestServers.mongoURI, "--database", TestServers.uniqueName("kubecfg"),
+                "--amqp-uri", try TestServers.amqpURI,
+            ], environment: ["PATH": "/usr/bin:/bin"])
+        let status = await scheduler.waitForExit(timeout: .seconds(30))
+        #expect(status != nil && status != 0)
+        #expect(scheduler.log.contains("kubeconfig /nonexistent/kubeconfig does not exist"), "\(scheduler.log)")
+    }
+
+    @Test func anUnreachableAPIServerIsRetriedWithoutExiting() async throws {
+        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent(TestServers.uniqueName("kubeconfig"))
+        try """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: gone, cluster: {server: "http://127.0.0.1:\(try unusedPort())"}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: gone, context: {cluster: gone, user: u}}]
+        current-context: gone
+        """.write(to: kubeconfig, atomically: true, encoding: .utf8)
+        let scheduler = try ChildProcess(
+            [
+                try builtExecutable("scheduler").path, "--accelerator", "v100", "--backend", "kubernetes",
+                "--kubeconfig", kubeconfig.path, "--port", "0", "--host", "127.0.0.1", "--lease-seconds", "2",
+                "--mongo-uri", try TestServers.mongoURI, "--database", TestServers.uniqueName("kubecfg"),
+                "--amqp-uri", try TestServers.amqpURI,
+            ], environment: ["PATH": "/usr/bin:/bin"])
+        _ = try await scheduler.waitForLog("cannot take the lease; trying again", timeout: .seconds(20))
+        try await Task.sleep(for: .seconds(2))
+        #expect(scheduler.exited == nil, "the scheduler exited: \(scheduler.log)")
+        #expect(scheduler.log.contains("127.0.0.1"), "the error names the address tried: \(scheduler.log)")
+        #expect(await scheduler.stop() == 0)
+    }
+}

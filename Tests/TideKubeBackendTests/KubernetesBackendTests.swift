@@ -149,6 +149,21 @@ import Testing
             }
             await handle.backend.shutdown()
         }
+        // RBAC without the rule: the cluster's fault, and the message says where to look.
+        try await FakeCluster.with { cluster in
+            try await cluster.addNode("gpu-1", gpus: "4")
+            let handle = cluster.backend()
+            _ = try await handle.backend.adopt()
+            _ = try await cluster.client.send("POST", "/fake/forbid", query: ["verb": "create", "resource": "pods"])
+            do {
+                try await handle.backend.start(FakeCluster.launch("forbidden", node: "gpu-1"))
+                Issue.record("a forbidden create succeeded")
+            } catch let error as BackendError {
+                #expect(!error.blamesJob)
+                #expect(error.message.contains("forbidden"), "\(error)")
+            }
+            await handle.backend.shutdown()
+        }
         // No server at all: the cluster's fault.
         let away = KubernetesBackend(
             client: KubeClient(connection: KubeConnection(server: "http://127.0.0.1:1", credentials: .token("x")), maxRetries: 0),

@@ -38,7 +38,8 @@ events, with the real server's semantics where Tide depends on them.
 Test hooks (not Kubernetes): POST /fake/compact forgets the event history
 (so older watches get 410); GET /fake/stats; GET /fake/history lists every
 change kept; a node annotated fake/usable-gpus=N is admitted N GPUs by its
-kubelet whatever it advertises; POST /fake/hidden-create makes a node
+kubelet whatever it advertises; POST /fake/forbid?verb=V&resource=R answers 403 to that verb on that resource
+from then on, as RBAC does; POST /fake/hidden-create makes a node
 while every watch breaks and the history is compacted (only a list sees it);
 POST
 /fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does.
@@ -57,7 +58,7 @@ KUBELET = "--kubelet" in sys.argv[2:]
 
 lock = threading.Condition()
 state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}, "mpijobs": {}}, "history": [], "oldest": 1000,
-         "expired": 0, "generation": 0}
+         "expired": 0, "generation": 0, "forbidden": set()}
 # The API group of each kind beyond the core group.
 GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"], "mpijobs": ["apis", "kubeflow.org", "v1"]}
 
@@ -171,10 +172,18 @@ class Handler(BaseHTTPRequestHandler):
         return parts, query
 
     def authorized(self):
-        if self.headers.get("Authorization") == f"Bearer {TOKEN}":
-            return True
-        self.reply(*status(401, "Unauthorized", "Unauthorized"))
-        return False
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self.reply(*status(401, "Unauthorized", "Unauthorized"))
+            return False
+        parts, _ = self.route()
+        kind, namespace, _, sub = self.resource(parts)
+        resource = f"{kind}/{sub}" if sub else kind
+        verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[self.command]
+        if (verb, resource) in state["forbidden"]:
+            self.reply(*status(403, "Forbidden",
+                               f'{resource} is forbidden: User "system:serviceaccount:tide:tide-scheduler" cannot {verb} resource "{resource}" in API group "" in the namespace "{namespace}"'))
+            return False
+        return True
 
     # GET: lists, watches, single objects, logs.
     def do_GET(self):
@@ -320,6 +329,12 @@ class Handler(BaseHTTPRequestHandler):
                     obj["metadata"].setdefault("annotations", {})["churn"] = str(index)
                     bump(kind, "MODIFIED", obj)
             return self.reply(200, {"resourceVersion": state["rv"]})
+        if parts == ["fake", "forbid"]:
+            # RBAC without a rule: ?verb=create&resource=pods answers 403 from now on.
+            _, query = self.route()
+            with lock:
+                state["forbidden"].add((query["verb"], query["resource"]))
+            return self.reply(200, {})
         if parts == ["fake", "evict"]:
             _, query = self.route()
             with lock:
