@@ -50,6 +50,15 @@ struct WorkerCountPlanner {
         /// spare phase: else running jobs grow into every GPU that frees up
         /// and a job that cannot reclaim its width waits for ever.
         var reserveForWaiting = false
+        /// Whether the spare phase first gives a held job back the workers it
+        /// owns (in policy order) before any job grows past its owned width:
+        /// else a job shrunk for a newcomer gets them back only when its gain
+        /// ranks first, and a long one may wait at its minimum for hours.
+        var restoreOwnedFirst = false
+        /// The spare phase's gain when no job is left waiting (`spareGain`
+        /// otherwise): with nobody to make room for, the rule may aim at
+        /// something else than finishing short jobs first.
+        var gainWhenNoneWaits: ((Int, Int) -> Double)? = nil
 
         /// Rigid policies run a job at its admission width or not at all.
         var isRigid: Bool { spareGain == nil }
@@ -140,7 +149,10 @@ struct WorkerCountPlanner {
         for index in rules.order where planner.holds[index] == .none {
             planner.admit(index)
         }
-        if let gain = rules.spareGain { planner.handOutSpare(gain: gain) }
+        if let gain = rules.spareGain {
+            let noneWaits = !rules.order.contains { planner.counts[$0] == 0 }
+            planner.handOutSpare(gain: noneWaits ? rules.gainWhenNoneWaits ?? gain : gain)
+        }
         return planner.counts
     }
 
@@ -397,6 +409,7 @@ struct WorkerCountPlanner {
             tiers[problem.jobs[index].priority, default: []].append(index)
         }
         for priority in tiers.keys.sorted(by: >) {
+            if rules.restoreOwnedFirst { restoreOwned(tiers[priority]!) }
             var heap = SpareHeap()
             for index in tiers[priority]! { push(index, into: &heap, gain: gain) }
             while free > waitingNeed, let best = heap.pop() {
@@ -406,6 +419,19 @@ struct WorkerCountPlanner {
                 free -= job.gpusPerWorker
                 push(best.job, into: &heap, gain: gain)
             }
+        }
+    }
+
+    /// Gives held jobs, in policy order, back the workers they own from what
+    /// is free beyond the waiting jobs' need, within their growth caps.
+    private mutating func restoreOwned(_ tier: [Int]) {
+        for index in tier where holds[index] != .none && counts[index] < owned[index] {
+            let job = problem.jobs[index]
+            let target = min(owned[index], job.maxWorkers, rules.growthCap(index), problem.workerCaps[index])
+            guard counts[index] < target else { continue }
+            let workers = min(target - counts[index], max(free - waitingNeed, 0) / job.gpusPerWorker)
+            counts[index] += workers
+            free -= workers * job.gpusPerWorker
         }
     }
 

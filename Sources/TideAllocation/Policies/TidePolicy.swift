@@ -22,9 +22,17 @@
 /// - Running jobs otherwise keep their count. A job measured slower than a
 ///   narrower measured width goes back to it; growth past a measured dip is
 ///   not tried again.
-/// - Spare GPUs go one worker at a time to the job with the largest marginal
+/// - Spare GPUs first give running jobs back the workers of their efficient
+///   width that claims took, in policy order: a job shrunk for a newcomer
+///   would otherwise regrow only when its gain ranks first, and a long one
+///   waited at its minimum for hours while shorter ones grew past theirs.
+/// - The rest go one worker at a time to the job with the largest marginal
 ///   speedup per GPU divided by its expected remaining time (AFS-L's rule),
-///   along the concave hull of the curve the contract extrapolates.
+///   along the concave hull of the curve the contract extrapolates; but when
+///   no job is waiting, to the job expected to finish latest after its
+///   submission (time since submission plus remaining time at its count)
+///   that still gains from a worker: with nobody to make room for, spare
+///   GPUs shorten the longest completion times, not the shortest.
 /// - A running job grows only when the time it saves exceeds both
 ///   `growthRestarts` restarts and `growthFraction` of its remaining time,
 ///   and not within `settleSeconds` of its last change. With curves known
@@ -120,6 +128,7 @@ struct TidePolicy: AllocationPolicy {
             else { return total }
             return total + job.current * job.gpusPerWorker
         }
+        let sinceSubmission = snapshots.map { problem.snapshot.now - $0.submitTime }
         var counts: [Int] = []
         for _ in 0..<4 {
             let capNow = cap
@@ -144,7 +153,11 @@ struct TidePolicy: AllocationPolicy {
                     curves[index].hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
                 ownedWidth: { width[$0] },
-                soonFreeGPUs: soonFree, reserveForWaiting: true)
+                soonFreeGPUs: soonFree, reserveForWaiting: true, restoreOwnedFirst: true,
+                gainWhenNoneWaits: { index, workers in
+                    guard curves[index].hullGain(from: workers) > 1e-9 else { return 0 }
+                    return sinceSubmission[index] + remaining[index] / max(curves[index].hull[workers], 1e-9)
+                })
             counts = WorkerCountPlanner.plan(problem, rules: rules)
             var changed = false
             for (index, job) in jobs.enumerated() where job.isRunning && counts[index] > job.current && cap[index] > job.current {
