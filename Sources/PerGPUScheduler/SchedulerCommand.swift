@@ -120,10 +120,10 @@ struct SchedulerCommand: AsyncParsableCommand {
             let connection = try kubeConnection(environment: environment)
             let client = KubeClient(connection: connection)
             let identity = replicaIdentity(environment: environment)
-            let pods = KubernetesBackend(
-                client: client,
-                configuration: .init(namespace: connection.namespace, accelerator: accelerator, instance: identity),
-                logger: logger)
+            var configuration = KubernetesBackend.Configuration(
+                namespace: connection.namespace, accelerator: accelerator, instance: identity)
+            configuration.labelKey = nodeLabelKey
+            let pods = KubernetesBackend(client: client, configuration: configuration, logger: logger)
             kube = (client, pods, connection, identity)
             workers = pods
         } else {

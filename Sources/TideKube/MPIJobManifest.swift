@@ -23,6 +23,8 @@ public struct MPIJobManifest: Sendable {
     public var namespace: String
     /// The worker contract's variables (`TIDE_JOB`, `TIDE_API`...), `TIDE_WORKER_INDEX` left out.
     public var environment: [String: String]
+    /// The node label naming GPU types, whose taint the workers tolerate (see `WorkerPod`).
+    public var acceleratorKey = WorkerPod.acceleratorLabel
 
     public init(launch: WorkerLaunch, namespace: String) throws(BackendError) {
         guard let container = launch.container, let document = container.mpiJob else {
@@ -114,7 +116,7 @@ public struct MPIJobManifest: Sendable {
                 spec["nodeSelector"] = selector.isEmpty ? nil : selector
             }
             spec["tolerations"] = (spec["tolerations"] as? [Any] ?? [])
-                + [["key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"]]
+                + WorkerPod.tolerations(accelerator: accelerator, key: acceleratorKey)
         }
         template["spec"] = spec
         return template

@@ -26,6 +26,9 @@ public struct WorkerPod: Sendable {
     /// The job's `checkpointVolume.claimName`, if any.
     public var checkpointClaim: String?
     public var terminationGraceSeconds: Int
+    /// The node label naming GPU types: nodes tainted `<key>=<accelerator>` (kept for one
+    /// type's jobs, as GPU pools often are) are tolerated.
+    public var acceleratorKey = WorkerPod.acceleratorLabel
 
     public init(
         launch: WorkerLaunch, template: JSONValue, accelerator: String, gpusPerWorker: Int, namespace: String,
@@ -81,9 +84,7 @@ public struct WorkerPod: Sendable {
         var spec: [String: Any] = [
             "schedulerName": "tide", "restartPolicy": "Never", "containers": [container],
             "terminationGracePeriodSeconds": terminationGraceSeconds,
-            // GPU nodes are commonly tainted so that only GPU pods land there.
-            "tolerations": (template["tolerations"] as? [Any] ?? [])
-                + [["key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"]],
+            "tolerations": (template["tolerations"] as? [Any] ?? []) + Self.tolerations(accelerator: accelerator, key: acceleratorKey),
         ]
         if !volumes.isEmpty { spec["volumes"] = volumes }
         if let secrets = template["imagePullSecrets"] { spec["imagePullSecrets"] = secrets }
@@ -97,6 +98,14 @@ public struct WorkerPod: Sendable {
                 ],
             ],
             "spec": spec,
+        ]
+    }
+
+    /// What a GPU worker tolerates: the device plugin's usual taint, and its GPU type's pool taint.
+    public static func tolerations(accelerator: String, key: String) -> [[String: Any]] {
+        [
+            ["key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"],
+            ["key": key, "operator": "Equal", "value": accelerator, "effect": "NoSchedule"],
         ]
     }
 

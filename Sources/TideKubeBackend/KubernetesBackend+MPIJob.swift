@@ -28,7 +28,8 @@ extension KubernetesBackend {
 
     /// Creates the run's MPIJob (or scales it up to this worker), waits for the operator's pod, binds it.
     func startMPIWorker(_ launch: WorkerLaunch) async throws {
-        let manifest = try MPIJobManifest(launch: launch, namespace: configuration.namespace)
+        var manifest = try MPIJobManifest(launch: launch, namespace: configuration.namespace)
+        manifest.acceleratorKey = configuration.labelKey
         let name = MPIJobManifest.name(job: manifest.job, run: manifest.run)
         if mpiReplicas[name] == nil {
             mpiReplicas[name] = max(manifest.workerCount, launch.id.index + 1)

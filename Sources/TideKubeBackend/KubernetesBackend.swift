@@ -21,6 +21,8 @@ public actor KubernetesBackend: ClusterBackend {
         public var giveUpAfter: Duration = .seconds(60)
         /// Names this replica in the events it posts.
         public var instance: String
+        /// The node label naming GPU types; workers tolerate `<key>=<accelerator>:NoSchedule`.
+        public var labelKey = WorkerPod.acceleratorLabel
 
         public init(namespace: String, accelerator: String, instance: String) {
             self.namespace = namespace
@@ -109,7 +111,8 @@ public actor KubernetesBackend: ClusterBackend {
             try await startMPIWorker(launch)
             return
         }
-        let pod = try WorkerPod(launch: launch, namespace: configuration.namespace, terminationGraceSeconds: 30)
+        var pod = try WorkerPod(launch: launch, namespace: configuration.namespace, terminationGraceSeconds: 30)
+        pod.acceleratorKey = configuration.labelKey
         let name = WorkerPod.name(of: launch.id)
         do {
             try await client.create(pod)

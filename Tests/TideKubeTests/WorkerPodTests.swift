@@ -48,7 +48,13 @@ import Testing
         #expect(resources["limits"] == ["nvidia.com/gpu": "2"])
         #expect(resources["requests"] == ["cpu": "2", "memory": "16Gi", "nvidia.com/gpu": "2"])
         let tolerations = try #require(spec["tolerations"] as? [[String: String]])
-        #expect(tolerations.map { $0["key"] } == ["dedicated", "nvidia.com/gpu"])
+        #expect(tolerations.map { $0["key"] } == ["dedicated", "nvidia.com/gpu", "tide/accelerator"])
+        // A pool tainted for its GPU type is tolerated, under the label key the scheduler uses.
+        #expect(tolerations.last == ["key": "tide/accelerator", "operator": "Equal", "value": "v100", "effect": "NoSchedule"])
+        var beside = pod
+        beside.acceleratorKey = "vodascheduler/accelerator"
+        let voda = (beside.object["spec"] as? [String: Any])?["tolerations"] as? [[String: String]]
+        #expect(voda?.last?["key"] == "vodascheduler/accelerator")
     }
 
     @Test func theContractsEnvironmentWinsAndTheDevicePluginPicksTheGPUs() throws {

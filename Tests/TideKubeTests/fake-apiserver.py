@@ -30,7 +30,8 @@ events, with the real server's semantics where Tide depends on them.
 - With --kubelet, also a simulated MPI operator for kubeflow.org/v1 MPIJobs:
   a launcher pod `<name>-launcher` (placed at once, on node cpu-0) and
   `Worker.replicas` worker pods `<name>-worker-<i>` from the templates,
-  owned by the MPIJob; replicas lowered delete the highest workers; when the
+  owned by the MPIJob (a launcher's FAKE_EXIT_AFTER counts from when all its
+  workers run, as mpirun waits for them); replicas lowered delete the highest workers; when the
   launcher ends the MPIJob gets a Succeeded or Failed condition and its
   running workers are deleted (cleanPodPolicy Running); deleting the MPIJob
   deletes its pods.
@@ -544,6 +545,11 @@ def operator(now):
                 worker = pod_from(specs["Worker"]["template"], f"{name}-worker-{index}", namespace, owner)
                 pods[f"{prefix}{index}"] = worker
                 bump("pods", "ADDED", worker)
+        # mpirun starts once every worker runs: the launcher's clock (FAKE_EXIT_AFTER) starts then.
+        workers = [pods.get(f"{prefix}{index}") for index in range(replicas)]
+        if "_readyAt" not in launcher and replicas and all(
+                w is not None and (w.get("status") or {}).get("phase") == "Running" for w in workers):
+            launcher["_readyAt"] = now
         phase = (launcher.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             job["status"] = {"conditions": [{"type": phase, "status": "True"}]}
@@ -577,7 +583,9 @@ def kubelet():
                 elif phase == "Running":
                     env = env_of(pod)
                     after = env.get("FAKE_EXIT_AFTER")
-                    if after is not None and now - pod["_startedAt"] >= float(after):
+                    launcher = (pod["metadata"].get("labels") or {}).get("tide/role") == "launcher"
+                    began = pod.get("_readyAt") if launcher else pod["_startedAt"]
+                    if after is not None and began is not None and now - began >= float(after):
                         pod["status"] = ended(pod, int(env.get("FAKE_EXIT_CODE", "0")))
                         bump("pods", "MODIFIED", public(pod))
 
