@@ -50,7 +50,7 @@ import Testing
         let tolerations = try #require(spec["tolerations"] as? [[String: String]])
         #expect(tolerations.map { $0["key"] } == ["dedicated", "nvidia.com/gpu", "tide/accelerator"])
         // A pool tainted for its GPU type is tolerated, under the label key the scheduler uses.
-        #expect(tolerations.last == ["key": "tide/accelerator", "operator": "Equal", "value": "v100", "effect": "NoSchedule"])
+        #expect(tolerations.last == ["key": "tide/accelerator", "operator": "Equal", "value": "nvidia-tesla-v100", "effect": "NoSchedule"])
         var beside = pod
         beside.acceleratorKey = "vodascheduler/accelerator"
         let voda = (beside.object["spec"] as? [String: Any])?["tolerations"] as? [[String: String]]
