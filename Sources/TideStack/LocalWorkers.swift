@@ -17,8 +17,8 @@ enum LocalWorkers {
             if running.isEmpty { return }
             logger.info("stopping workers", metadata: ["count": "\(running.count)"])
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in running {
-                    group.addTask { try await backend.stop(worker.launch.id, grace: grace) }
+                for id in running.map(\.launch.id) {
+                    group.addTask { try await backend.stop(id, grace: grace) }
                 }
                 try await group.waitForAll()
             }

@@ -74,11 +74,11 @@ final class KubeStack: Sendable {
     }
 
     /// Starts a scheduler replica named `identity`; returns it without waiting for it to lead.
-    func startScheduler(identity: String) throws -> ChildProcess {
+    func startScheduler(identity: String, leaseSeconds: Int = 3) throws -> ChildProcess {
         try ChildProcess(
             [
                 try builtExecutable("scheduler").path, "--accelerator", accelerator, "--backend", "kubernetes",
-                "--kubeconfig", kubeconfig.path, "--identity", identity, "--lease-seconds", "3",
+                "--kubeconfig", kubeconfig.path, "--identity", identity, "--lease-seconds", "\(leaseSeconds)",
                 "--port", "0", "--host", "127.0.0.1", "--mongo-uri", servers.mongo, "--database", database,
                 "--amqp-uri", servers.amqp, "--api-url", api, "--stop-grace", "2", "--min-resize-interval", "0",
                 "--tick-seconds", "1",
