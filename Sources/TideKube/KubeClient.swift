@@ -5,7 +5,10 @@ import TideHTTP
 /// as the connection says, errors decoded from Status bodies, lists read page
 /// by page, watches as streams of events. Requests that meet 429 or 503 are
 /// sent again after `Retry-After` (at most `maxRetries` times).
-public struct KubeClient: Sendable {
+///
+/// A class, so that the many tasks holding it share one small reference
+/// (large captured values trip swiftlang/swift#87481 in task groups).
+public final class KubeClient: Sendable {
     public let connection: KubeConnection
     let http: CurlHTTPClient
     let maxRetries: Int

@@ -6,17 +6,17 @@ import Foundation
 /// the same record unchanged for `duration` (its own clock only, so clock
 /// skew between machines does not matter). Every write carries the
 /// resourceVersion read, so two replicas can never both win (409).
-public struct KubeLease: Sendable {
-    public var client: KubeClient
-    public var namespace: String
-    public var name: String
+public final class KubeLease: Sendable {
+    public let client: KubeClient
+    public let namespace: String
+    public let name: String
     /// This replica (its pod name).
-    public var identity: String
-    public var duration: Duration
-    public var renewEvery: Duration
+    public let identity: String
+    public let duration: Duration
+    public let renewEvery: Duration
     /// A holder that could not renew for this long stops acting as one.
-    public var renewDeadline: Duration
-    public var retryEvery: Duration
+    public let renewDeadline: Duration
+    public let retryEvery: Duration
 
     /// A lease held for `seconds`, renewed every third of that, given up by its holder after two thirds without renewal.
     public init(client: KubeClient, namespace: String, name: String, identity: String, seconds: Int = 15) {

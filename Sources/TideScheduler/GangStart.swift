@@ -21,12 +21,14 @@ enum GangStart {
         let starting = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for launch in launches {
+                    // Children capture the array and an index, not a launch: Swift 6.3 aborts ("freed
+                    // pointer was not the last allocation", swiftlang/swift#87481) on large captures.
+                    for index in launches.indices {
                         group.addTask {
                             do {
-                                try await backend.start(launch)
+                                try await backend.start(launches[index])
                             } catch {
-                                throw FailedStart(worker: launch.id, error: error)
+                                throw FailedStart(worker: launches[index].id, error: error)
                             }
                         }
                     }

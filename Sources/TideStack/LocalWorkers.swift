@@ -17,6 +17,8 @@ enum LocalWorkers {
             if running.isEmpty { return }
             logger.info("stopping workers", metadata: ["count": "\(running.count)"])
             try await withThrowingTaskGroup(of: Void.self) { group in
+                // Children capture only the id: Swift 6.3 aborts ("freed pointer was not the last
+                // allocation", swiftlang/swift#87481) when they capture the whole adopted worker.
                 for id in running.map(\.launch.id) {
                     group.addTask { try await backend.stop(id, grace: grace) }
                 }
