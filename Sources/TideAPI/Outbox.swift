@@ -74,36 +74,23 @@ public struct Outbox: Sendable {
     /// (the broker is likely down; that delivery goes on and the next round skips its job meanwhile).
     func republish(now: Date, grace: Duration, timeout: Duration, limit: Int = 100) async throws -> Int {
         let cutoff = now.addingTimeInterval(-grace.timeInterval)
-        var window: BSONValue = ["$lte": .date(cutoff)]
-        // Flags older than the watermark were all found published (or were published) by an earlier
-        // round: asking for them again every round would reread the same documents while their
-        // clears wait for a quiet moment.
-        if let watermark = await clearer.watermark(now: now) {
-            window = ["$lte": .date(cutoff), "$gt": .date(watermark)]
-        }
         let pending = try await jobs.collection.find(
-            [JobRecord.outboxField: true, StoreSchema.outboxSinceField: window],
+            [JobRecord.outboxField: true, StoreSchema.outboxSinceField: ["$lte": .date(cutoff)]],
             sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
         try await clearer.dropOldReceipts(now: now)
         // Published already (by this replica or another), the flag's clear still waiting for a quiet moment.
         let receipted = try await clearer.receipted(names: pending.map(\.name))
         var delivered = 0
-        // The outboxSince up to which every flag was looked at: the processed prefix, less, when the
-        // page was full, the times the next page may still hold.
-        var settled: Date?
-        let lastOnPage = pending.count == limit ? pending.last?.outboxSince : nil
         for var record in pending {
-            let coveredVersion = receipted[record.name] ?? Int.min
-            let covered = await clearer.isQueued(name: record.name, version: record.version) || coveredVersion >= record.version
-            if !covered {
-                // Only what no receipt covers goes out again.
-                record.outbox.removeAll { $0.version <= coveredVersion }
-                guard await deliver(record, waitingAtMost: timeout) else { break }
-                delivered += 1
+            if await clearer.isQueued(name: record.name, version: record.version) { continue }
+            if let version = receipted[record.name] {
+                if version >= record.version { continue }
+                // Only what the receipt does not cover goes out again.
+                record.outbox.removeAll { $0.version <= version }
             }
-            if let since = record.outboxSince, since != lastOnPage { settled = since }
+            guard await deliver(record, waitingAtMost: timeout) else { break }
+            delivered += 1
         }
-        if let settled { await clearer.advanceWatermark(to: settled, now: now) }
         // What this round published is cleared at once: a round runs rarely, and its jobs are old.
         if delivered > 0 { await clearer.flush() }
         return delivered

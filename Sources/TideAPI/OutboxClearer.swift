@@ -55,11 +55,6 @@ actor OutboxClearer {
     /// The wait for idleness, cancelled by `flush`.
     private var waiting: Task<Void, Never>?
     private var urgent = 0
-    /// The republisher's watermark: flags set up to then were all found published, and when it was
-    /// started. It is dropped every `longestWait` (well within a receipt's life), so a job changed
-    /// again while its flag was still set (its `outboxSince` unchanged) and not delivered by its
-    /// writer is looked at within that time.
-    private var watermark: (through: Date, since: Date)?
     /// Published changes whose receipt is not written yet.
     private var unreceipted: [String: Int] = [:]
     private var receipting: Task<Void, Never>?
@@ -142,24 +137,6 @@ actor OutboxClearer {
             }
         }
         return versions
-    }
-
-    /// Where the republisher's next look starts, or nil to look at every flag.
-    func watermark(now: Date) -> Date? {
-        guard let watermark, now.timeIntervalSince(watermark.since) < pacing.longestWait.timeInterval else {
-            watermark = nil
-            return nil
-        }
-        return watermark.through
-    }
-
-    /// Every flag set up to `through` has been found published or was published now.
-    func advanceWatermark(to through: Date, now: Date) {
-        if let current = watermark {
-            watermark = (max(current.through, through), current.since)
-        } else {
-            watermark = (through, now)
-        }
     }
 
     /// Removes receipts past their life: their clears have been written (or failed, in which
