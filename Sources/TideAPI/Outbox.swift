@@ -18,13 +18,13 @@ public struct Outbox: Sendable {
     let logger: Logger
 
     init(
-        jobs: VersionedStore<JobRecord>, receipts: MongoCollection<OutboxReceipt>?, publisher: any JobEventPublishing,
+        jobs: VersionedStore<JobRecord>, publisher: any JobEventPublishing,
         pacing: OutboxClearer.Pacing = OutboxClearer.Pacing(), logger: Logger
     ) {
         self.jobs = jobs
         self.publisher = publisher
         self.logger = logger
-        clearer = OutboxClearer(collection: jobs.collection, receipts: receipts, pacing: pacing, logger: logger)
+        clearer = OutboxClearer(collection: jobs.collection, pacing: pacing, logger: logger)
     }
 
     /// Publishes every pending change of `record` in order, each after the broker's confirm,
@@ -77,17 +77,10 @@ public struct Outbox: Sendable {
         let pending = try await jobs.collection.find(
             [JobRecord.outboxField: true, StoreSchema.outboxSinceField: ["$lte": .date(cutoff)]],
             sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
-        try await clearer.dropOldReceipts(now: now)
-        // Published already (by this replica or another), the flag's clear still waiting for a quiet moment.
-        let receipted = try await clearer.receipted(names: pending.map(\.name))
         var delivered = 0
-        for var record in pending {
+        for record in pending {
+            // Published by this replica already, its clear still waiting for a quiet moment.
             if await clearer.isQueued(name: record.name, version: record.version) { continue }
-            if let version = receipted[record.name] {
-                if version >= record.version { continue }
-                // Only what the receipt does not cover goes out again.
-                record.outbox.removeAll { $0.version <= version }
-            }
             guard await deliver(record, waitingAtMost: timeout) else { break }
             delivered += 1
         }

@@ -8,43 +8,35 @@ import TideStore
 /// A clear is the costliest write left to a submission (SecantusDB rewrites
 /// the document and its index entries under the collection's writer lock),
 /// and nothing waits for it: the flag only tells the republisher what is owed.
-/// So a published change is first written down cheaply, in an `OutboxReceipt`
-/// shared by every change published within `Pacing.receiptDelay`, which every
-/// replica's republisher reads; the clears themselves wait until no clear has
-/// been queued for `Pacing.quiet` (the submit path is idle), or until the
-/// oldest has waited `Pacing.longestWait`, and are then written one update per
-/// version, a chunk at a time, pausing between chunks while submissions go on
-/// so their inserts get the lock.
+/// So clears wait until no clear has been queued for `Pacing.quiet` (the
+/// submit path is idle), or until the oldest has waited `Pacing.longestWait`,
+/// and are then written one update per version, a chunk at a time, pausing
+/// between chunks while submissions go on so their inserts get the lock.
 ///
-/// A receipt or a clear that fails only means the change is published once
-/// more later (consumers dedupe by message id); never lost.
+/// A clear that fails leaves the flag set, which only means the change is
+/// published once more later (consumers dedupe by message id); never lost.
 actor OutboxClearer {
     /// When and how much to write.
     struct Pacing: Sendable {
         /// How long without a new clear counts as idle.
         var quiet = Duration.milliseconds(100)
-        /// The longest a clear waits for idleness (the receipt covers the change meanwhile).
-        var longestWait = Duration.seconds(30)
+        /// The longest a clear waits for idleness. Keep it below the republisher's grace, or other
+        /// replicas republish what this one has published and not yet cleared.
+        var longestWait = Duration.seconds(2)
         /// Most documents in one write: bounds how long a write holds the collection's lock.
         var chunk = 25
         /// The pause after a chunk written while submissions go on.
         var pause = Duration.milliseconds(20)
-        /// How long published changes gather before their receipt is written. Keep it well
-        /// below the republisher's grace, or other replicas republish them meanwhile.
-        var receiptDelay = Duration.milliseconds(20)
-        /// How long a receipt is kept: past it, its clears have been written or have failed.
-        var receiptLife: Duration { longestWait + .seconds(60) }
 
         /// Pacing for a republisher that leaves changes younger than `grace` alone and runs every `interval`.
         init(grace: Duration, interval: Duration) {
-            receiptDelay = max(.milliseconds(1), min(receiptDelay, (grace - interval) / 4))
+            longestWait = max(.milliseconds(50), min(longestWait, grace - interval))
         }
 
         init() {}
     }
 
     private let collection: MongoCollection<JobRecord>
-    private let receipts: MongoCollection<OutboxReceipt>?
     private let logger: Logger
     private let pacing: Pacing
     private let clock = ContinuousClock()
@@ -55,17 +47,9 @@ actor OutboxClearer {
     /// The wait for idleness, cancelled by `flush`.
     private var waiting: Task<Void, Never>?
     private var urgent = 0
-    /// Published changes whose receipt is not written yet.
-    private var unreceipted: [String: Int] = [:]
-    private var receipting: Task<Void, Never>?
 
-    /// `receipts` nil writes none (the flags alone then tell other replicas what is owed).
-    init(
-        collection: MongoCollection<JobRecord>, receipts: MongoCollection<OutboxReceipt>?, pacing: Pacing = Pacing(),
-        logger: Logger
-    ) {
+    init(collection: MongoCollection<JobRecord>, pacing: Pacing = Pacing(), logger: Logger) {
         self.collection = collection
-        self.receipts = receipts
         self.pacing = pacing
         self.logger = logger
     }
@@ -80,30 +64,9 @@ actor OutboxClearer {
             pending[name] = (version, now)
         }
         lastQueued = now
-        if receipts != nil {
-            unreceipted[name] = max(version, unreceipted[name] ?? Int.min)
-            if receipting == nil { receipting = Task { await self.writeReceipts() } }
-        }
         if flushing == nil {
             flushing = Task { await self.drain() }
         }
-    }
-
-    /// Writes one receipt for the changes published within `receiptDelay`, until none is left.
-    private func writeReceipts() async {
-        while !unreceipted.isEmpty {
-            try? await Task.sleep(for: pacing.receiptDelay)
-            let entries = unreceipted.sorted { $0.key < $1.key }.map { OutboxReceipt.Entry(name: $0.key, version: $0.value) }
-            unreceipted = [:]
-            do {
-                try await receipts?.insert(OutboxReceipt(entries: entries, at: Date()))
-            } catch {
-                logger.warning(
-                    "could not write an outbox receipt; other replicas may publish those events again",
-                    metadata: ["jobs": "\(entries.count)", "error": "\(error)"])
-            }
-        }
-        receipting = nil
     }
 
     /// Whether a clear of `name` at `version` or later is queued and not yet written:
@@ -121,28 +84,6 @@ actor OutboxClearer {
         while let flushing {
             await flushing.value
         }
-        while let receipting {
-            await receipting.value
-        }
-    }
-
-    /// The published version receipts record for each of `names` (this replica's own, queued
-    /// but unwritten, included).
-    func receipted(names: [String]) async throws -> [String: Int] {
-        var versions = unreceipted
-        if let receipts, !names.isEmpty {
-            let found = try await receipts.find(["entries.name": ["$in": .array(names.map { .string($0) })]])
-            for entry in found.flatMap(\.entries) {
-                versions[entry.name] = max(entry.version, versions[entry.name] ?? Int.min)
-            }
-        }
-        return versions
-    }
-
-    /// Removes receipts past their life: their clears have been written (or failed, in which
-    /// case the change is published once more).
-    func dropOldReceipts(now: Date) async throws {
-        _ = try await receipts?.delete(["at": ["$lt": .date(now.addingTimeInterval(-pacing.receiptLife.timeInterval))]], many: true)
     }
 
     private func drain() async {

@@ -27,7 +27,7 @@ public struct TrainingAPI: Sendable {
     ) {
         let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
         let outbox = Outbox(
-            jobs: jobs, receipts: store.collection(StoreSchema.outboxReceipts, of: OutboxReceipt.self), publisher: publisher,
+            jobs: jobs, publisher: publisher,
             pacing: OutboxClearer.Pacing(grace: configuration.outboxGrace, interval: configuration.outboxInterval),
             logger: logger)
         self.store = store

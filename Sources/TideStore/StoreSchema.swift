@@ -12,8 +12,6 @@ public enum StoreSchema {
     public static let outboxField = "outbox"
     /// When the oldest unconfirmed change of a flagged job was written.
     public static let outboxSinceField = "outboxSince"
-    /// Receipts of published changes whose flags are not cleared yet: `{entries: [{name, version}], at}`.
-    public static let outboxReceipts = "outbox_receipts"
 
     /// Each collection's indexes, with the job fields at `jobFields`.
     public static func indexes(jobFields: DocumentFields = .job) -> [(collection: String, indexes: [IndexModel])] {
@@ -29,10 +27,6 @@ public enum StoreSchema {
             (jobInfo, [IndexModel(name: "name_unique", keys: [SortKey("name")], unique: true)]),
             (nodes, [IndexModel(name: "name_unique", keys: [SortKey("name")], unique: true)]),
             (events, [IndexModel(name: "job_time", keys: [SortKey("job"), SortKey("time"), SortKey("_id")])]),
-            // Republishers look receipts up by job name; old receipts are removed by age.
-            (outboxReceipts, [
-                IndexModel(name: "entries_name", keys: [SortKey("entries.name")]), IndexModel(name: "at", keys: [SortKey("at")]),
-            ]),
         ]
     }
 }

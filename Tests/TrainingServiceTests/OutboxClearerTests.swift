@@ -16,7 +16,6 @@ import TideTestSupport
         let store: MongoStore
         let jobs: VersionedStore<JobRecord>
         var collection: MongoCollection<JobRecord> { jobs.collection }
-        var receipts: MongoCollection<OutboxReceipt> { store.collection(StoreSchema.outboxReceipts, of: OutboxReceipt.self) }
 
         static func make() async throws -> Fixture {
             let store = try await MongoStore.connect(uri: TestServers.mongoURI, database: TestServers.uniqueName("clear"))
@@ -70,7 +69,7 @@ import TideTestSupport
         try await fixture.flagged("d", version: 2)
         try await fixture.flagged("untouched")
         let clearer = OutboxClearer(
-            collection: fixture.collection, receipts: fixture.receipts, pacing: Self.pacing(quiet: .seconds(30), longestWait: .seconds(60)),
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(30), longestWait: .seconds(60)),
             logger: Self.logger)
         await clearer.clear(name: "a", version: 1)
         await clearer.clear(name: "c", version: 1)
@@ -90,7 +89,7 @@ import TideTestSupport
         for index in 0..<60 { names.append(("job-\(index)", index % 3 + 1)) }
         for (name, version) in names { try await fixture.flagged(name, version: version) }
         let clearer = OutboxClearer(
-            collection: fixture.collection, receipts: fixture.receipts,
+            collection: fixture.collection,
             pacing: Self.pacing(quiet: .milliseconds(50), longestWait: .seconds(1), chunk: 7), logger: Self.logger)
         for (name, version) in names { await clearer.clear(name: name, version: version) }
         try await eventually(timeout: .seconds(30)) { try await fixture.stillFlagged().isEmpty }
@@ -102,7 +101,7 @@ import TideTestSupport
         try await fixture.flagged("early")
         try await fixture.flagged("late")
         let clearer = OutboxClearer(
-            collection: fixture.collection, receipts: fixture.receipts, pacing: Self.pacing(quiet: .seconds(2), longestWait: .seconds(60)),
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(2), longestWait: .seconds(60)),
             logger: Self.logger)
         let start = ContinuousClock.now
         await clearer.clear(name: "early", version: 1)
@@ -121,7 +120,7 @@ import TideTestSupport
         let fixture = try await Fixture.make()
         for index in 0..<12 { try await fixture.flagged("steady-\(index)") }
         let clearer = OutboxClearer(
-            collection: fixture.collection, receipts: fixture.receipts, pacing: Self.pacing(quiet: .seconds(60), longestWait: .milliseconds(300)),
+            collection: fixture.collection, pacing: Self.pacing(quiet: .seconds(60), longestWait: .milliseconds(300)),
             logger: Self.logger)
         // A clear every 150 ms: never quiet for 60 s, so only the longest wait lets the first ones out.
         var firstClearedWhileBusy = false
@@ -142,7 +141,7 @@ import TideTestSupport
         try await fixture.flagged("orphan")
         let publisher = CountingPublisher()
         let outbox = Outbox(
-            jobs: fixture.jobs, receipts: fixture.receipts, publisher: publisher,
+            jobs: fixture.jobs, publisher: publisher,
             pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
         #expect(await outbox.deliver(published, waitingAtMost: .seconds(10)))
         #expect(try await fixture.stillFlagged() == ["orphan", "published"])
@@ -150,39 +149,6 @@ import TideTestSupport
         #expect(try await outbox.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 1)
         #expect(publisher.messageIDs == ["published/1/created", "orphan/1/created"])
         #expect(try await fixture.stillFlagged().isEmpty)
-        await fixture.close()
-    }
-}
-
-extension OutboxClearerTests {
-    @Test func anotherReplicasRepublisherSkipsWhatThisOnePublishedByItsReceipt() async throws {
-        let fixture = try await Fixture.make()
-        let published = try await fixture.flagged("published")
-        try await fixture.flagged("orphan")
-        let pacing = Self.pacing(quiet: .seconds(60), longestWait: .seconds(120))
-        let here = CountingPublisher()
-        let there = CountingPublisher()
-        let thisReplica = Outbox(jobs: fixture.jobs, receipts: fixture.receipts, publisher: here, pacing: pacing, logger: Self.logger)
-        let otherReplica = Outbox(jobs: fixture.jobs, receipts: fixture.receipts, publisher: there, pacing: pacing, logger: Self.logger)
-        #expect(await thisReplica.deliver(published, waitingAtMost: .seconds(10)))
-        // The flag stays set (its clear waits for a quiet moment), but the receipt is written at once.
-        try await eventually(timeout: .seconds(10)) { try await fixture.receipts.count() == 1 }
-        #expect(try await fixture.stillFlagged() == ["orphan", "published"])
-        // The other replica publishes only the orphan.
-        #expect(try await otherReplica.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 1)
-        #expect(there.messageIDs == ["orphan/1/created"])
-        // A later change of the published job is not covered by the receipt of the earlier one.
-        var changed = try #require(try await fixture.jobs.get("published"))
-        changed.version = 2
-        changed.owe(.updated, version: 2, at: Date())
-        let replaced = try await fixture.collection.replaceOne([JobRecord.fields.name: .string("published")], with: changed)
-        #expect(replaced.matchedCount == 1)
-        #expect(try await otherReplica.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 1)
-        #expect(there.messageIDs == ["orphan/1/created", "published/2/updated"])
-        // Receipts past their life are dropped; the flags the publishing replica clears are then all that count.
-        await thisReplica.clearer.flush()
-        try await thisReplica.clearer.dropOldReceipts(now: Date().addingTimeInterval(3600))
-        #expect(try await fixture.receipts.count() == 0)
         await fixture.close()
     }
 }
