@@ -226,7 +226,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
-            name: "TideSimulationTests", dependencies: ["TideSimulation", "TideAllocation"],
+            name: "TideSimulationTests",
+            dependencies: ["TideSimulation", "TideAllocation", .product(name: "PropertyBased", package: "swift-property-based")],
             resources: [.copy("Fixtures")]),
         // Runs the built `cmd` executable as a separate process, the client commands against a
         // `training-service` process (both dependencies so `swift build --build-tests` builds them).

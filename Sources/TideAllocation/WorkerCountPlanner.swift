@@ -59,6 +59,12 @@ struct WorkerCountPlanner {
         /// otherwise): with nobody to make room for, the rule may aim at
         /// something else than finishing short jobs first.
         var gainWhenNoneWaits: ((Int, Int) -> Double)? = nil
+        /// Whether a job that cannot be admitted at its admission width (and
+        /// is not waiting for GPUs about to free) starts on the free GPUs
+        /// instead, when they hold its minimum: the bound on a wait. Else a
+        /// job wider than what the running jobs may ever give up waits for
+        /// ever, and the GPUs kept for it sit idle.
+        var admitAtWhatFits: (Int) -> Bool = { _ in false }
 
         /// Rigid policies run a job at its admission width or not at all.
         var isRigid: Bool { spareGain == nil }
@@ -217,7 +223,16 @@ struct WorkerCountPlanner {
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
         guard job.minWorkers <= width, width <= wholeWorkers(size) else { return }
-        if !tryAdmit(index, width: width) && rules.reserveForWaiting {
+        let soonBefore = soonFree
+        guard !tryAdmit(index, width: width) else { return }
+        if !rigid && soonFree == soonBefore && rules.admitAtWhatFits(index) {
+            let fits = min(width, free / size)
+            if fits >= job.minWorkers {
+                take(fits, for: index)
+                return
+            }
+        }
+        if rules.reserveForWaiting {
             waitingNeed += width * size
         }
     }
