@@ -19,6 +19,11 @@ public struct ClusterSimulator {
     private var allocatorTime = Duration.zero
     private let nodes: [NodeSnapshot]
     private var decisionCheck: DecisionCheck
+    /// Rounds in a row in which no job ran and none was still to arrive.
+    private var idleRounds = 0
+    /// Past this many idle rounds nothing will ever run (a rigid job wider than the cluster):
+    /// the simulation stops with the jobs named, instead of turning rounds for ever.
+    static let idleRoundLimit = 1_000
 
     public init(jobs: [SimulatedJob], config: SimulationConfig) {
         self.config = config
@@ -58,6 +63,7 @@ public struct ClusterSimulator {
                 continue
             }
             try allocateRound()
+            try checkProgress(everyoneArrived: nextArrival >= jobs.count)
             var next = now + config.roundSeconds
             if nextArrival < jobs.count { next = min(next, jobs[nextArrival].job.arrival) }
             for index in active { next = min(next, jobs[index].finishTime(after: now)) }
@@ -109,6 +115,21 @@ public struct ClusterSimulator {
             jobs[index].policyState = decision.policyState[jobs[index].job.name] ?? .emptyObject
             apply(workers: allocation?.workers ?? 0, placement: allocation?.placement ?? [], to: index)
         }
+    }
+
+    /// Stops a simulation in which nothing can run any more.
+    private mutating func checkProgress(everyoneArrived: Bool) throws {
+        guard everyoneArrived, active.allSatisfy({ jobs[$0].workers == 0 }) else {
+            idleRounds = 0
+            return
+        }
+        idleRounds += 1
+        guard idleRounds >= Self.idleRoundLimit else { return }
+        let waiting = active.map { jobs[$0].job }.sorted { $0.name < $1.name }
+        let named = waiting.prefix(5).map { "\($0.name) (\($0.requestedWorkers) workers requested, at least \($0.minWorkers))" }
+        throw SimulationError(
+            round: rounds, time: now,
+            message: "no job has run for \(Self.idleRoundLimit) rounds and none is still to arrive: policy \(config.policy) never runs \(named.joined(separator: ", "))\(waiting.count > 5 ? " and \(waiting.count - 5) more" : "") on \(config.totalGPUs) GPUs")
     }
 
     private mutating func apply(workers: Int, placement: [NodeGPUs], to index: Int) {

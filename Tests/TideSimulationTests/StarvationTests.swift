@@ -91,3 +91,26 @@ import TideSimulation
         #expect(result.gpuUtilisation > 0.9)
     }
 }
+
+/// A rigid policy and a job wider than the cluster: the simulation stops and names it.
+@Suite struct NeverRunnableTests {
+    @Test func aRigidJobWiderThanTheClusterStopsTheSimulationWithItsName() throws {
+        let jobs = [
+            SimulatedJob(name: "small", arrival: 0, application: "a", work: 600, speedupCurve: [1, 2], maxWorkers: 2, requestedWorkers: 2),
+            SimulatedJob(name: "too-wide", arrival: 10, application: "a", work: 600, speedupCurve: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], maxWorkers: 12, requestedWorkers: 12),
+        ]
+        var config = SimulationConfig(policy: "fifo", nodes: 2, gpusPerNode: 4)
+        config.roundSeconds = 60
+        do {
+            _ = try ClusterSimulator.run(jobs, config: config)
+            Issue.record("the simulation of a job that can never run ended")
+        } catch let error as SimulationError {
+            #expect(error.message.contains("policy fifo never runs too-wide (12 workers requested"), "\(error)")
+            #expect(error.message.contains("on 8 GPUs"), "\(error)")
+        }
+        // An elastic policy runs it at what fits.
+        config.policy = "tide"
+        let result = try ClusterSimulator.run(jobs, config: config)
+        #expect(result.jobs.allSatisfy { $0.completion.isFinite })
+    }
+}
