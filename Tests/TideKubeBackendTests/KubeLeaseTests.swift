@@ -29,7 +29,9 @@ import Testing
             keeping.cancel()
             let stopped = ContinuousClock.now
             try await waiting.value
-            #expect(ContinuousClock.now - stopped < .seconds(4))
+            // The duration (2 s), plus up to a renewal period of staleness and a retry period of polling
+            // (2/3 s each), plus what a loaded test machine adds: well under four durations.
+            #expect(ContinuousClock.now - stopped < .seconds(8))
             #expect(try await holder(cluster) == "two")
         }
     }
