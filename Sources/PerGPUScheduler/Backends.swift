@@ -19,7 +19,8 @@ extension SchedulerCommand {
     func kubeConnection(environment: [String: String]) throws -> KubeConnection {
         do {
             return try KubeConnection.resolve(
-                kubeconfig: kubeconfig, context: kubeContext, namespace: namespace, environment: environment)
+                kubeconfig: kubernetesOptions.kubeconfig, context: kubernetesOptions.kubeContext,
+                namespace: kubernetesOptions.namespace, environment: environment)
         } catch {
             throw KubeConfigError("--backend kubernetes: \(error)")
         }

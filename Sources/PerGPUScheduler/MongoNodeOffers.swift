@@ -12,12 +12,8 @@ struct MongoNodeOffers: NodeOfferSink {
         let nodes = store.collection(StoreSchema.nodes, of: NodeRecord.self)
         let now = Date()
         for offer in offers {
-            try await nodes.upsert(
-                ["name": .string(offer.node)],
-                set: [
-                    "accelerator": .string(accelerator), "gpus": .int(Int64(offer.gpus)),
-                    "schedulable": .bool(offer.schedulable), "updated": .date(now),
-                ])
+            try await nodes.save(
+                NodeRecord(name: offer.node, accelerator: accelerator, gpus: offer.gpus, schedulable: offer.schedulable, updated: now))
         }
         _ = try await nodes.delete(
             ["accelerator": .string(accelerator), "name": ["$nin": .array(offers.map { .string($0.node) })]], many: true)

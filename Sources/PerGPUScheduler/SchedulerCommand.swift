@@ -29,14 +29,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Cluster backend: local (processes on this machine) or kubernetes (worker pods).")
     var backend = "local"
 
-    @Option(help: "Kubernetes: the kubeconfig (default: KUBECONFIG, else the pod's service account, else ~/.kube/config).")
-    var kubeconfig: String?
-
-    @Option(help: "Kubernetes: the kubeconfig context (default: its current-context).")
-    var kubeContext: String?
-
-    @Option(help: "Kubernetes: the namespace of worker pods, events and the Lease (default: the configuration's).")
-    var namespace: String?
+    @OptionGroup var kubernetesOptions: KubernetesOptions
 
     @Option(help: "Kubernetes: the node label naming a node's GPU type (vodascheduler/accelerator beside Voda).")
     var nodeLabelKey = "tide/accelerator"

@@ -47,12 +47,7 @@ struct NodeRoutes: Sendable {
             let node = NodeRecord(
                 name: name, accelerator: body.accelerator, gpus: body.gpus, schedulable: body.schedulable ?? true,
                 updated: Date())
-            try await nodes.upsert(
-                ["name": .string(name)],
-                set: [
-                    "accelerator": .string(node.accelerator), "gpus": .int(Int64(node.gpus)),
-                    "schedulable": .bool(node.schedulable), "updated": .date(node.updated),
-                ])
+            try await nodes.save(node)
             for accelerator in Set([node.accelerator] + (before.map { [$0.accelerator] } ?? [])).sorted() {
                 await announce(node: name, accelerator: accelerator)
             }

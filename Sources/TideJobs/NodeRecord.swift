@@ -1,4 +1,5 @@
 import Foundation
+import TideStore
 
 /// A node of the `nodes` collection: a machine's GPUs offered to one GPU
 /// type's scheduler. The local backend's nodes are written by `PUT
@@ -32,5 +33,17 @@ public struct NodeRecord: Codable, Sendable, Hashable {
         gpus = try container.decode(Int.self, forKey: .gpus)
         schedulable = try container.decodeIfPresent(Bool.self, forKey: .schedulable) ?? true
         updated = try container.decodeIfPresent(Date.self, forKey: .updated) ?? Date(timeIntervalSince1970: 0)
+    }
+}
+
+extension MongoCollection where Document == NodeRecord {
+    /// Writes `node` under its name, creating it if new (the `nodes` collection is keyed by name).
+    public func save(_ node: NodeRecord) async throws {
+        try await upsert(
+            ["name": .string(node.name)],
+            set: [
+                "accelerator": .string(node.accelerator), "gpus": .int(Int64(node.gpus)),
+                "schedulable": .bool(node.schedulable), "updated": .date(node.updated),
+            ])
     }
 }

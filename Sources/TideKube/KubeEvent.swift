@@ -38,9 +38,9 @@ public struct KubeEvent: Sendable, Equatable {
 
     /// The Event to POST in `namespace`, from `component` (`instance` names this replica).
     public func json(namespace: String, component: String, instance: String) throws -> Data {
-        let stamp = Date(timeIntervalSince1970: time).formatted(.iso8601)
-        let micro = Date(timeIntervalSince1970: time).formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let date = Date(timeIntervalSince1970: time)
+        let stamp = date.formatted(.iso8601)
+        let micro = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         // Unique per object and time, as client-go names events (`<object>.<hex nanoseconds>`).
         let suffix = String(UInt64(max(time, 0) * 1e9), radix: 16)
         let body: [String: Any] = [

@@ -137,13 +137,11 @@ public actor KubernetesBackend: ClusterBackend {
     }
 
     public func stop(_ worker: WorkerID, grace: Duration) async throws {
-        var name = WorkerPod.name(of: worker)
-        if isMPI(worker) {
-            name = MPIJobManifest.workerPod(job: worker.job, run: worker.run, index: worker.index)
-            stopping.insert(name)
-            try await releaseMPIWorker(worker)
-        }
+        let mpi = isMPI(worker)
+        let name = mpi ? MPIJobManifest.workerPod(job: worker.job, run: worker.run, index: worker.index) : WorkerPod.name(of: worker)
+        // Marked before anything is deleted: whatever ends the pod from now on, Tide asked for it.
         stopping.insert(name)
+        if mpi { try await releaseMPIWorker(worker) }
         let graceSeconds = Int((Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18).rounded(.up))
         do {
             try await client.deletePod(name, namespace: configuration.namespace, graceSeconds: graceSeconds)
@@ -291,11 +289,10 @@ public actor KubernetesBackend: ClusterBackend {
                 return deleted ? [WorkerExit(id: id, status: PodOutcome.statusOfDeleted(pod, requested: true), requested: true, endedAt: endedAt)] : []
             }
             switch PodOutcome.status(of: pod) {
-            case let status?:
-                if case .refused = status { return [WorkerExit(id: id, status: status, requested: false, endedAt: endedAt)] }
-                if case .failedToStart = status { return [WorkerExit(id: id, status: status, requested: false, endedAt: endedAt)] }
+            case let status? where status.isRefusal || status.isFailedStart:
+                return [WorkerExit(id: id, status: status, requested: false, endedAt: endedAt)]
+            default:
                 return []
-            case nil: return []
             }
         }
         if deleted {
@@ -334,5 +331,17 @@ public actor KubernetesBackend: ClusterBackend {
 
     private func wakeDeletionWaiters(of name: String) {
         for waiter in deletionWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
+    }
+}
+
+extension WorkerExit.Status {
+    var isRefusal: Bool {
+        if case .refused = self { return true }
+        return false
+    }
+
+    var isFailedStart: Bool {
+        if case .failedToStart = self { return true }
+        return false
     }
 }

@@ -43,33 +43,34 @@ public struct NodeMirror: Service {
     public func run() async throws {
         let view = ClusterView()
         let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let logger = logger
         await withDiscardingTaskGroup { group in
             group.addTask {
-                var nodes = KubeReflector<KubeNode>(client: client, path: "/api/v1/nodes")
-                nodes.watchSeconds = watchSeconds
-                await nodes.run(
-                    { update in
-                        await view.apply(update)
-                        wake.yield()
-                    },
-                    failed: { logger.warning("node watch failed; resuming", metadata: ["error": "\($0)"]) })
+                await follow("/api/v1/nodes", as: KubeNode.self, what: "node") { update in
+                    await view.apply(update)
+                    wake.yield()
+                }
             }
             group.addTask {
-                var pods = KubeReflector<KubePod>(client: client, path: "/api/v1/pods")
-                pods.watchSeconds = watchSeconds
-                await pods.run(
-                    { update in
-                        await view.apply(update)
-                        wake.yield()
-                    },
-                    failed: { logger.warning("pod watch failed; resuming", metadata: ["error": "\($0)"]) })
+                await follow("/api/v1/pods", as: KubePod.self, what: "pod") { update in
+                    await view.apply(update)
+                    wake.yield()
+                }
             }
             group.addTask { await write(view, wakeUps) }
             try? await gracefulShutdown()
             wake.finish()
             group.cancelAll()
         }
+    }
+
+    /// Keeps `handle` in step with the collection at `path` until cancelled.
+    private func follow<Item: KubeObject>(
+        _ path: String, as _: Item.Type, what: String, _ handle: @Sendable (KubeReflector<Item>.Update) async -> Void
+    ) async {
+        var reflector = KubeReflector<Item>(client: client, path: path)
+        reflector.watchSeconds = watchSeconds
+        let logger = logger
+        await reflector.run(handle, failed: { logger.warning("\(what) watch failed; resuming", metadata: ["error": "\($0)"]) })
     }
 
     /// Writes the offers whenever they change, once both lists have been read.
@@ -101,35 +102,34 @@ public struct NodeMirror: Service {
 
 /// The nodes and pods the mirror has seen.
 actor ClusterView {
-    private var nodes: [String: KubeNode] = [:]
-    private var pods: [String: KubePod] = [:]
-    private var nodesListed = false
-    private var podsListed = false
+    private var nodes = ObjectCache<KubeNode>()
+    private var pods = ObjectCache<KubePod>()
 
-    func apply(_ update: KubeReflector<KubeNode>.Update) {
-        switch update {
-        case .replaced(let items):
-            nodes = Dictionary(items.map { ($0.objectKey, $0) }, uniquingKeysWith: { $1 })
-            nodesListed = true
-        case .upserted(let node): nodes[node.objectKey] = node
-        case .deleted(let node): nodes[node.objectKey] = nil
-        }
-    }
+    func apply(_ update: KubeReflector<KubeNode>.Update) { nodes.apply(update) }
 
-    func apply(_ update: KubeReflector<KubePod>.Update) {
-        switch update {
-        case .replaced(let items):
-            pods = Dictionary(items.map { ($0.objectKey, $0) }, uniquingKeysWith: { $1 })
-            podsListed = true
-        case .upserted(let pod): pods[pod.objectKey] = pod
-        case .deleted(let pod): pods[pod.objectKey] = nil
-        }
-    }
+    func apply(_ update: KubeReflector<KubePod>.Update) { pods.apply(update) }
 
     /// The offers, or nil until both collections have been listed.
     func offers(labelKey: String, accelerator: String) -> (offers: [KubeCapacity.Offer], problems: [KubeNodeError])? {
-        guard nodesListed, podsListed else { return nil }
+        guard nodes.listed, pods.listed else { return nil }
         return KubeCapacity.offers(
-            nodes: Array(nodes.values), pods: Array(pods.values), labelKey: labelKey, accelerator: accelerator)
+            nodes: Array(nodes.items.values), pods: Array(pods.items.values), labelKey: labelKey, accelerator: accelerator)
+    }
+}
+
+/// A collection as a reflector's updates leave it, by `namespace/name`.
+struct ObjectCache<Item: KubeObject> {
+    private(set) var items: [String: Item] = [:]
+    /// A first list has been read.
+    private(set) var listed = false
+
+    mutating func apply(_ update: KubeReflector<Item>.Update) {
+        switch update {
+        case .replaced(let all):
+            items = Dictionary(all.map { ($0.objectKey, $0) }, uniquingKeysWith: { $1 })
+            listed = true
+        case .upserted(let item): items[item.objectKey] = item
+        case .deleted(let item): items[item.objectKey] = nil
+        }
     }
 }

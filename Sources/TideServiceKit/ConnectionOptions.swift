@@ -29,3 +29,19 @@ public struct BrokerOptions: ParsableArguments {
         amqpURI ?? ProcessInfo.processInfo.environment["TIDE_AMQP_URI"] ?? "amqp://guest:guest@127.0.0.1:5672/"
     }
 }
+
+/// `--kubeconfig`, `--kube-context` and `--namespace`, shared by the services that talk to
+/// the Kubernetes API (the scheduler's backend, the training service's pod logs). Unset,
+/// each falls back as `KubeConnection.resolve` says.
+public struct KubernetesOptions: ParsableArguments {
+    @Option(help: "Kubernetes: the kubeconfig (default: KUBECONFIG, else the pod's service account, else ~/.kube/config).")
+    public var kubeconfig: String?
+
+    @Option(help: "Kubernetes: the kubeconfig context (default: its current-context).")
+    public var kubeContext: String?
+
+    @Option(help: "Kubernetes: the namespace of worker pods, their events and the Lease (default: the configuration's).")
+    public var namespace: String?
+
+    public init() {}
+}

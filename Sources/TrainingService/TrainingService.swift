@@ -41,11 +41,7 @@ struct TrainingService: AsyncParsableCommand {
     @Option(help: "Where worker logs come from: files (the local backend's, under --logs-dir) or kubernetes (the worker pods').")
     var logsFrom = "files"
 
-    @Option(help: "Kubernetes logs: the kubeconfig (default: KUBECONFIG, else the pod's service account, else ~/.kube/config).")
-    var kubeconfig: String?
-
-    @Option(help: "Kubernetes logs: the namespace of worker pods (default: the configuration's).")
-    var namespace: String?
+    @OptionGroup var kubernetesOptions: KubernetesOptions
 
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     var bodyLimit = 1 << 20
@@ -69,7 +65,8 @@ struct TrainingService: AsyncParsableCommand {
         settings.passwordSHA256 = try APIConfiguration.passwordDigest(environment: environment)
         if logsFrom == "kubernetes" {
             let connection = try KubeConnection.resolve(
-                kubeconfig: kubeconfig, context: nil, namespace: namespace, environment: environment)
+                kubeconfig: kubernetesOptions.kubeconfig, context: kubernetesOptions.kubeContext,
+                namespace: kubernetesOptions.namespace, environment: environment)
             settings.logs = PodLogs(client: KubeClient(connection: connection), namespace: connection.namespace)
         } else if let directory = logsDir ?? environment["TIDE_DATA_DIR"].map({ $0 + "/local" }) {
             settings.logs = WorkerLogFiles(directory: URL(fileURLWithPath: directory))

@@ -38,13 +38,9 @@ final class KubeStack: Sendable {
         let database = TestServers.uniqueName("kube")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(accelerator)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../TideKubeTests/fake-apiserver.py").standardized.path
-        let fake = try ChildProcess(["/usr/bin/env", "python3", script, kubeToken, "--kubelet"])
+        let (fake, kubeAPI) = try await FakeAPIServer.start(token: kubeToken, kubelet: true)
         var processes = [fake]
         do {
-            let port = try await fake.waitForLog(#"port (\d+)"#)
-            let kubeAPI = "http://127.0.0.1:\(port)"
             let kubeconfig = directory.appendingPathComponent("kubeconfig")
             try """
             apiVersion: v1

@@ -165,9 +165,7 @@ final class Stack: Sendable {
             return
         }
         let nodes = store.collection(StoreSchema.nodes, of: NodeRecord.self)
-        try await nodes.upsert(
-            ["name": .string(name)],
-            set: ["accelerator": .string(accelerator), "gpus": .int(Int64(gpus)), "schedulable": true, "updated": .date(Date())])
+        try await nodes.save(NodeRecord(name: name, accelerator: accelerator, gpus: gpus, updated: Date()))
     }
 
     func stop() async {

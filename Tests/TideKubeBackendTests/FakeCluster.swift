@@ -14,11 +14,7 @@ struct FakeCluster {
     let client: KubeClient
 
     static func start() async throws -> FakeCluster {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../TideKubeTests/fake-apiserver.py").standardized.path
-        let server = try ChildProcess(["/usr/bin/env", "python3", script, token, "--kubelet"])
-        let port = try await server.waitForLog(#"port (\d+)"#)
-        let url = "http://127.0.0.1:\(port)"
+        let (server, url) = try await FakeAPIServer.start(token: token, kubelet: true)
         return FakeCluster(
             server: server, url: url, client: KubeClient(connection: KubeConnection(server: url, credentials: .token(token))))
     }

@@ -15,15 +15,13 @@ import Testing
         let plugin = folder.appendingPathComponent("bin/plugin.sh")
         try ("#!/bin/sh\n" + script).write(to: plugin, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin.path)
-        let fakeScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake-apiserver.py").path
-        let server = try ChildProcess(["/usr/bin/env", "python3", fakeScript, Self.token])
+        let (server, url) = try await FakeAPIServer.start(token: Self.token)
         defer { Task { await server.stop() } }
-        let port = try await server.waitForLog(#"port (\d+)"#)
         let kubeconfig = folder.appendingPathComponent("config")
         try """
         apiVersion: v1
         kind: Config
-        clusters: [{name: c, cluster: {server: "http://127.0.0.1:\(port)"}}]
+        clusters: [{name: c, cluster: {server: "\(url)"}}]
         users:
         - name: u
           user:

@@ -11,10 +11,7 @@ import Testing
     static let token = "fake-token"
 
     func withServer(_ body: (KubeClient, String) async throws -> Void) async throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake-apiserver.py").path
-        let server = try ChildProcess(["/usr/bin/env", "python3", script, Self.token])
-        let port = try await server.waitForLog(#"port (\d+)"#)
-        let url = "http://127.0.0.1:\(port)"
+        let (server, url) = try await FakeAPIServer.start(token: Self.token)
         do {
             try await body(KubeClient(connection: KubeConnection(server: url, credentials: .token(Self.token))), url)
         } catch {

@@ -464,15 +464,8 @@ class Handler(BaseHTTPRequestHandler):
                     if any(o.get("uid") == obj["metadata"].get("uid") for o in pod["metadata"].get("ownerReferences") or []):
                         delete_pod(pod_key, pod, time.time())
                 return self.reply(200, public(obj))
-            grace = int(query.get("gracePeriodSeconds", "30"))
-            running = (obj.get("spec") or {}).get("nodeName") and (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-            if KUBELET and kind == "pods" and grace > 0 and running:
-                # Graceful: the kubelet stops the container, then the pod goes.
-                if not obj["metadata"].get("deletionTimestamp"):
-                    obj["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                    obj["metadata"]["deletionGracePeriodSeconds"] = grace
-                    obj["_stopAt"] = time.time() + min(grace, float(env_of(obj).get("FAKE_STOP_SECONDS", "0.2")))
-                    bump(kind, "MODIFIED", obj)
+            if KUBELET and kind == "pods":
+                delete_pod(f"{namespace}/{name}", obj, time.time(), int(query.get("gracePeriodSeconds", "30")))
                 return self.reply(200, public(obj))
             state["objects"][kind].pop(f"{namespace or ''}/{name}")
             bump(kind, "DELETED", obj)
@@ -496,12 +489,16 @@ def gpus(pod):
     return total
 
 
-def delete_pod(pod_key, pod, now):
-    """A graceful delete: a running pod stops within its grace period, others go at once."""
-    if (pod.get("spec") or {}).get("nodeName") and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+def delete_pod(pod_key, pod, now, grace=30):
+    """A delete as the kubelet carries it out: a running pod is marked (deletionTimestamp), its
+    container stops within the grace period (FAKE_STOP_SECONDS), and only then does the pod go;
+    a pod not running, or a grace of 0, goes at once."""
+    running = (pod.get("spec") or {}).get("nodeName") and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    if running and grace > 0:
         if "_stopAt" not in pod:
             pod["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            pod["_stopAt"] = now + float(env_of(pod).get("FAKE_STOP_SECONDS", "0.2"))
+            pod["metadata"]["deletionGracePeriodSeconds"] = grace
+            pod["_stopAt"] = now + min(grace, float(env_of(pod).get("FAKE_STOP_SECONDS", "0.2")))
             bump("pods", "MODIFIED", public(pod))
     else:
         state["objects"]["pods"].pop(pod_key, None)
