@@ -190,7 +190,10 @@ import Testing
             // The running pods were adopted, not restarted.
             let history = try await stack.podHistory()
             let created = Set(history.filter { $0.type == "ADDED" && $0.name.hasPrefix(job) }.map(\.name))
-            #expect(created == podsBefore, "pods created: \(created.sorted()), before the takeover: \(podsBefore.sorted())")
+            let events = try await client.events(job)
+            #expect(
+                created == podsBefore,
+                "pods created: \(created.sorted()), before the takeover: \(podsBefore.sorted()); events: \(events); standby's log: \(standby.log.suffix(6000))")
             await standby.stop()
         }
     }
