@@ -299,11 +299,13 @@ let package = Package(
         .testTarget(
             name: "TrainingServiceTests",
             dependencies: [
-                "TideAPI", "TideJobs", "TideServiceKit", "TideCore", "TideStore", "TideBroker", "TideTestSupport",
+                "TideAPI", "TideJobs", "TideServiceKit", "TideCore", "TideStore", "TideBroker", "TideHTTP", "TidePorts",
+                "TideTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

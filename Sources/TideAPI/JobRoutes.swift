@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import TideCore
 import TideJobs
 import TideStore
@@ -46,7 +47,10 @@ struct JobRoutes: Sendable {
     private func watch(_ query: ListQuery) -> Response {
         let watch = JobWatch(
             service: service, query: query, interval: api.configuration.watchInterval,
-            shutdown: { [flag = api.shutdown] in flag.isSet })
+            // The HTTP server is shut down first and waits for open requests, so a watch must
+            // see the server's own graceful shutdown (its connection tasks inherit it), not
+            // only the flag, which the service group sets after the server has drained.
+            shutdown: { [flag = api.shutdown] in flag.isSet || Task.isShuttingDownGracefully })
         return Response(
             status: .ok, headers: [.contentType: "application/x-ndjson"],
             body: ResponseBody { writer in

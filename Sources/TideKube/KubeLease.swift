@@ -4,8 +4,9 @@ import Foundation
 /// leaderelection does it: one holder at a time; a holder renews every
 /// `renewEvery`; another replica takes the lease over only once it has seen
 /// the same record unchanged for `duration` (its own clock only, so clock
-/// skew between machines does not matter). Every write carries the
-/// resourceVersion read, so two replicas can never both win (409).
+/// skew between machines does not matter), and a holder stops acting as one
+/// once two thirds of the duration have passed without a renewal. Every write
+/// carries the resourceVersion read, so two replicas can never both win (409).
 public final class KubeLease: Sendable {
     public let client: KubeClient
     public let namespace: String
@@ -18,16 +19,17 @@ public final class KubeLease: Sendable {
     public let renewDeadline: Duration
     public let retryEvery: Duration
 
-    /// A lease held for `seconds`, renewed every third of that, given up by its holder after two thirds without renewal.
+    /// A lease held for `seconds`, renewed every fifth of that, given up by its holder when two
+    /// thirds have passed since the last renewal that succeeded was sent.
     public init(client: KubeClient, namespace: String, name: String, identity: String, seconds: Int = 15) {
         self.client = client
         self.namespace = namespace
         self.name = name
         self.identity = identity
         duration = .seconds(seconds)
-        renewEvery = .milliseconds(seconds * 1000 / 3)
+        renewEvery = .milliseconds(seconds * 1000 / 5)
         renewDeadline = .milliseconds(seconds * 2000 / 3)
-        retryEvery = .milliseconds(min(seconds * 1000 / 3, 2000))
+        retryEvery = .milliseconds(min(seconds * 1000 / 5, 2000))
     }
 
     /// The lease is held by someone else now, or could not be renewed in time.
@@ -37,16 +39,21 @@ public final class KubeLease: Sendable {
 
     var path: String { "/apis/coordination.k8s.io/v1/namespaces/\(namespace)/leases" }
 
-    /// Returns once this replica holds the lease. `waiting` hears who holds it meanwhile, each time
-    /// that changes; `failed`, why an attempt failed (the API server away, RBAC), before the next.
-    public func acquire(waiting: (String) -> Void = { _ in }, failed: (KubeAPIError) -> Void = { _ in }) async throws {
+    /// Returns once this replica holds the lease, with when the write that took it was sent (pass
+    /// it to `keep`). `waiting` hears who holds it meanwhile, each time that changes; `failed`, why
+    /// an attempt failed (the API server away, RBAC), before the next.
+    @discardableResult
+    public func acquire(
+        waiting: (String) -> Void = { _ in }, failed: (KubeAPIError) -> Void = { _ in }
+    ) async throws -> ContinuousClock.Instant {
         var observed: (record: String, at: ContinuousClock.Instant)?
         var holder: String?
         while true {
             try Task.checkCancellation()
+            let sent = ContinuousClock.now
             do {
                 switch try await attempt(observed: &observed) {
-                case .held: return
+                case .held: return sent
                 case .heldBy(let other):
                     if other != holder { waiting(other) }
                     holder = other
@@ -58,23 +65,48 @@ public final class KubeLease: Sendable {
         }
     }
 
-    /// Renews until cancelled; throws `Lost` when another replica holds the lease or the
-    /// renewals failed for `renewDeadline`.
-    public func keep() async throws {
-        var lastRenewal = ContinuousClock.now
-        var observed: (record: String, at: ContinuousClock.Instant)?
+    /// Renews until cancelled; throws `Lost` when another replica holds the lease, or when
+    /// `renewDeadline` has passed since the last renewal that succeeded was sent (`heldSince`
+    /// at first). A renewal still unanswered then is abandoned: a standby takes the lease only
+    /// after watching it unchanged for the whole duration, so a holder that stops at the deadline
+    /// has stopped before anyone else can start, however slow its requests or its machine.
+    public func keep(heldSince: ContinuousClock.Instant = .now) async throws {
+        var renewed = heldSince
+        var lastError: KubeAPIError?
         while true {
-            try await Task.sleep(for: renewEvery)
+            try await Task.sleep(for: lastError == nil ? renewEvery : retryEvery)
+            let sent = ContinuousClock.now
+            let left = renewDeadline - (sent - renewed)
+            guard left > .zero else { throw notRenewed(lastError) }
             do {
-                switch try await attempt(observed: &observed) {
-                case .held: lastRenewal = .now
-                case .heldBy(let other): throw Lost(description: "the lease \(namespace)/\(name) is held by \(other) now")
+                switch try await within(left, { try await self.attempt() }) {
+                case .held?:
+                    renewed = sent
+                    lastError = nil
+                case .heldBy(let other)?: throw Lost(description: "the lease \(namespace)/\(name) is held by \(other) now")
+                case nil: throw notRenewed(lastError)
                 }
             } catch let error as KubeAPIError {
-                if ContinuousClock.now - lastRenewal > renewDeadline {
-                    throw Lost(description: "the lease \(namespace)/\(name) could not be renewed for \(renewDeadline): \(error)")
-                }
+                lastError = error
             }
+        }
+    }
+
+    private func notRenewed(_ error: KubeAPIError?) -> Lost {
+        Lost(description: "the lease \(namespace)/\(name) could not be renewed within \(renewDeadline)"
+            + (error.map { ": \($0)" } ?? " (the API server did not answer in time)"))
+    }
+
+    /// `body`'s result, or nil (and `body` cancelled) when `limit` passes first.
+    private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
     }
 
@@ -92,6 +124,13 @@ public final class KubeLease: Sendable {
     }
 
     /// One read and, where allowed, one write taking or renewing the lease.
+    func attempt() async throws -> Attempt {
+        var observed: (record: String, at: ContinuousClock.Instant)?
+        return try await attempt(observed: &observed)
+    }
+
+    /// One read and, where allowed, one write taking or renewing the lease; `observed` is what
+    /// this replica has seen of another holder's record, and since when.
     func attempt(observed: inout (record: String, at: ContinuousClock.Instant)?) async throws -> Attempt {
         let now = Date()
         guard var lease = try await read() else {

@@ -22,8 +22,9 @@ public struct LeaderElectedService: Service {
     public func run() async throws {
         let lease = lease
         let logger = logger
+        let heldSince: ContinuousClock.Instant
         do {
-            try await cancelWhenGracefulShutdown {
+            heldSince = try await cancelWhenGracefulShutdown {
                 try await lease.acquire(
                     waiting: { holder in
                         logger.info("standing by: another scheduler leads", metadata: ["holder": "\(holder)"])
@@ -38,7 +39,7 @@ public struct LeaderElectedService: Service {
         logger.info("leading", metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await inner.run() }
-            group.addTask { try await lease.keep() }
+            group.addTask { try await lease.keep(heldSince: heldSince) }
             // The inner group returns on graceful shutdown (it inherits it); a lost lease throws.
             defer { group.cancelAll() }
             try await group.next()

@@ -51,6 +51,20 @@ struct FakeCluster {
         }
     }
 
+    /// Ends a pod's container with `code` once the simulated kubelet runs it (`/fake/exit`):
+    /// the test, not a clock, decides when a workload finishes.
+    func exit(_ name: String, code: Int = 0, namespace: String = "tide") async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                _ = try await client.send("POST", "/fake/exit", query: ["namespace": namespace, "name": name, "code": "\(code)"])
+                return
+            } catch let error as KubeAPIError where error.code == 409 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     func events(namespace: String = "tide") async throws -> [[String: Any]] {
         let data = try await client.send("GET", "/api/v1/namespaces/\(namespace)/events")
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []

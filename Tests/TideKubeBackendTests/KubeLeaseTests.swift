@@ -5,7 +5,7 @@ import Testing
 /// Leader election on the fake API server's Leases.
 @Suite(.serialized) struct KubeLeaseTests {
     func lease(_ cluster: FakeCluster, _ identity: String) -> KubeLease {
-        KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: identity, seconds: 2)
+        KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: identity, seconds: 3)
     }
 
     func holder(_ cluster: FakeCluster) async throws -> String? {
@@ -17,22 +17,46 @@ import Testing
     @Test func oneHolderAtATimeAndAStandbyTakesOverAfterTheDuration() async throws {
         try await FakeCluster.with { cluster in
             let first = lease(cluster, "one")
-            try await first.acquire()
+            let heldSince = try await first.acquire()
             #expect(try await holder(cluster) == "one")
-            let keeping = Task { try await first.keep() }
+            let keeping = Task { try await first.keep(heldSince: heldSince) }
             let second = lease(cluster, "two")
             let waiting = Task { try await second.acquire() }
-            // While the first renews, the second waits (well past the 2 s duration).
-            try await Task.sleep(for: .seconds(3))
-            #expect(try await holder(cluster) == "one")
+            // While the first renews, the second waits (well past the 3 s duration).
+            try await Task.sleep(for: .seconds(4.5))
+            let renewing = try await holder(cluster)
+            if renewing != "one" {
+                keeping.cancel()
+                Issue.record("the first lost the lease while renewing: \(String(describing: await keeping.result))")
+            }
             // The first stops renewing (it died): the second holds the lease within about the duration.
             keeping.cancel()
             let stopped = ContinuousClock.now
             try await waiting.value
-            // The duration (2 s), plus up to a renewal period of staleness and a retry period of polling
-            // (2/3 s each), plus what a loaded test machine adds: well under four durations.
-            #expect(ContinuousClock.now - stopped < .seconds(8))
+            // The duration (3 s), plus up to a renewal period of staleness and a retry period of polling
+            // (0.6 s each), plus what a loaded test machine adds: well under four durations.
+            #expect(ContinuousClock.now - stopped < .seconds(12))
             #expect(try await holder(cluster) == "two")
+        }
+    }
+
+    @Test func aHolderWhoseAPIServerStopsAnsweringStopsBeforeAStandbyCanStart() async throws {
+        try await FakeCluster.with { cluster in
+            let first = lease(cluster, "one")
+            let heldSince = try await first.acquire()
+            let keeping = Task { try await first.keep(heldSince: heldSince) }
+            try await Task.sleep(for: .seconds(1))
+            // The API server hangs: connections are accepted, nothing is answered.
+            cluster.server.signal(SIGSTOP)
+            let stalled = ContinuousClock.now
+            let outcome = await keeping.result
+            let stoppedAfter = ContinuousClock.now - stalled
+            cluster.server.signal(SIGCONT)
+            #expect(throws: KubeLease.Lost.self) { try outcome.get() }
+            // It gave up within two thirds of the duration (2 s) of its last renewal: before a
+            // standby, which waits out the whole duration (3 s) from then, could take over.
+            #expect(stoppedAfter < .seconds(3), "the holder kept acting for \(stoppedAfter) without a renewal")
+            #expect(try await holder(cluster) == "one", "nobody else wrote the lease")
         }
     }
 
@@ -52,12 +76,11 @@ import Testing
             // A holder that gives the lease back lets the next take it without waiting out the duration.
             let third = lease(cluster, "three")
             let fourth = lease(cluster, "four")
-            try await Task.sleep(for: .seconds(2.5))
             try await third.acquire()
             try await third.release()
             let released = ContinuousClock.now
             try await fourth.acquire()
-            #expect(ContinuousClock.now - released < .seconds(2.5))
+            #expect(ContinuousClock.now - released < .seconds(3))
             #expect(try await holder(cluster) == "four")
         }
     }

@@ -63,7 +63,7 @@ import Testing
             try await cluster.addNode("gpu-1", gpus: "4")
             let handle = cluster.backend()
             _ = try await handle.backend.adopt()
-            let document = Self.document(exitAfter: 1.5)
+            let document = Self.document(exitAfter: 600)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<2 {
                     group.addTask { try await handle.backend.start(Self.launch(index, of: 2, node: "gpu-1", document: document)) }
@@ -86,6 +86,7 @@ import Testing
             #expect(env.contains { $0["name"] as? String == "NP" && $0["value"] as? String == "2" })
             #expect(env.contains { $0["name"] as? String == "TIDE_JOB" && $0["value"] as? String == "mnist" })
             // The launcher's success is every worker's.
+            try await cluster.exit("mnist-r1-launcher")
             for index in 0..<2 {
                 let exit = try await handle.exit(of: WorkerID(job: "mnist", run: 1, index: index))
                 #expect(exit.status == .exited(0) && !exit.requested)

@@ -43,7 +43,9 @@ kubelet whatever it advertises; POST /fake/forbid?verb=V&resource=R answers 403 
 from then on, as RBAC does; POST /fake/hidden-create makes a node
 while every watch breaks and the history is compacted (only a list sees it);
 POST
-/fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does.
+/fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does;
+POST /fake/exit?namespace=N&name=P&code=C ends a running pod's container with
+exit code C, as FAKE_EXIT_AFTER does, when the test (not a clock) decides.
 
     fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
 """
@@ -345,6 +347,17 @@ class Handler(BaseHTTPRequestHandler):
                 pod["status"] = {"phase": "Failed", "reason": "Evicted",
                                  "message": "The node was low on resource: memory."}
                 bump("pods", "MODIFIED", pod)
+            return self.reply(200, {})
+        if parts == ["fake", "exit"]:
+            _, query = self.route()
+            with lock:
+                pod = state["objects"]["pods"].get(f"{query['namespace']}/{query['name']}")
+                if pod is None:
+                    return self.reply(*status(404, "NotFound", f'pods "{query["name"]}" not found'))
+                if (pod.get("status") or {}).get("phase") != "Running":
+                    return self.reply(*status(409, "Conflict", f'pod "{query["name"]}" is not running'))
+                pod["status"] = ended(pod, int(query.get("code", "0")))
+                bump("pods", "MODIFIED", public(pod))
             return self.reply(200, {})
         if parts == ["fake", "hidden-create"]:
             # An object created while every watch was broken and the history compacted: only a list shows it.

@@ -71,6 +71,20 @@ final class Harness: Sendable {
         }
     }
 
+    /// Runs `body` against the API listening on a loopback port (for what the router client
+    /// cannot show: a streamed body as it comes), then drops the database.
+    func live<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
+        let app = api.application(port: 0)
+        do {
+            let result = try await app.test(.live) { client in try await body(client, try #require(client.port)) }
+            await close()
+            return result
+        } catch {
+            await close()
+            throw error
+        }
+    }
+
     func close(dropping: Bool = true) async {
         messages.close()
         await publisher.close()
