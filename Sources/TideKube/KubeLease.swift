@@ -97,17 +97,26 @@ public final class KubeLease: Sendable {
             + (error.map { ": \($0)" } ?? " (the API server did not answer in time)"))
     }
 
-    /// `body`'s result, or nil (and `body` cancelled) when `limit` passes first.
+    /// `body`'s result, or nil when `limit` passes first. Returns at the limit
+    /// without waiting for `body`, which is cancelled and left to wind down: a
+    /// transfer in flight notices its cancellation only at its next progress
+    /// callback, up to a second later, and a holder must stop on time.
     private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
+        let (outcomes, outcome) = AsyncThrowingStream.makeStream(of: T?.self)
+        let work = Task {
+            do { outcome.yield(try await body()) } catch { outcome.finish(throwing: error) }
         }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            outcome.yield(nil)
+        }
+        defer {
+            work.cancel()
+            timer.cancel()
+        }
+        for try await first in outcomes { return first }
+        try Task.checkCancellation()
+        return nil
     }
 
     /// Gives the lease up (graceful shutdown), so the next replica need not wait it out.
