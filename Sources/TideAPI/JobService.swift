@@ -41,8 +41,10 @@ public struct JobService: Sendable {
             record.owe(.created, version: 1, at: time)
             do {
                 let stored = try await jobs.create(record)
-                await recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
+                // Both only need the job stored: the event's write and the publish overlap.
+                async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
                 await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+                await recorded
                 return stored.job
             } catch StoreError.alreadyExists {
                 taken.insert(name)

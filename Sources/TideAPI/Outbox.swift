@@ -43,28 +43,29 @@ public struct Outbox: Sendable {
     /// if a delivery of the same job is still under way.
     @discardableResult
     func deliver(_ record: JobRecord, waitingAtMost timeout: Duration) async -> Bool {
-        guard await inFlight.begin(record.name) else { return false }
+        guard inFlight.begin(record.name) else { return false }
         let (logger, outbox) = (self.logger, self)
-        let delivery = Task {
-            defer { Task { await outbox.inFlight.end(record.name) } }
-            do {
-                try await outbox.deliver(record)
-                return true
-            } catch {
-                logger.notice(
-                    "job event not published yet; the outbox will retry",
-                    metadata: ["job": "\(record.name)", "error": "\(error)"])
-                return false
-            }
-        }
         // Whichever ends first resumes: the delivery (not cancellable while it waits for a confirm)
-        // keeps running on its own after a timeout.
+        // keeps running on its own after a timeout, and the timer is cancelled once it is done.
+        // Two tasks a request, not four: on a two-thread pool each one is a wait for a thread.
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let once = ResumeOnce(continuation)
-            Task { once.resume(await delivery.value) }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: timeout)
                 once.resume(false)
+            }
+            Task {
+                defer { outbox.inFlight.end(record.name) }
+                do {
+                    try await outbox.deliver(record)
+                    once.resume(true)
+                } catch {
+                    logger.notice(
+                        "job event not published yet; the outbox will retry",
+                        metadata: ["job": "\(record.name)", "error": "\(error)"])
+                    once.resume(false)
+                }
+                timer.cancel()
             }
         }
     }
@@ -116,11 +117,12 @@ private final class ResumeOnce: Sendable {
 }
 
 /// The jobs whose delivery is under way, so that a job is never being published twice at once.
-actor InFlight {
-    private var names: Set<String> = []
+/// A lock, not an actor: it is asked twice per request, and an actor hop waits for a thread.
+final class InFlight: Sendable {
+    private let names = Mutex<Set<String>>([])
 
     /// False if `name` is already being delivered.
-    func begin(_ name: String) -> Bool { names.insert(name).inserted }
+    func begin(_ name: String) -> Bool { names.withLock { $0.insert(name).inserted } }
 
-    func end(_ name: String) { names.remove(name) }
+    func end(_ name: String) { _ = names.withLock { $0.remove(name) } }
 }
