@@ -4,7 +4,7 @@ SHARED ?= ../shared
 TRACES ?= $(SHARED)/traces
 CMD_RELEASE = .build/release/cmd
 
-.PHONY: deps build release test test-workloads test-chart manifests gen-scheduler demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack bench-kube fit-accuracy clean
+.PHONY: deps build release test test-workloads test-chart manifests gen-scheduler demo fuzz-api bench bench-timing bench-quality bench-infra bench-stack bench-kube bench-outbox-clear fit-accuracy clean
 
 build:
 	$(SWIFT) build
@@ -73,7 +73,7 @@ fuzz-api: deps
 	bash scripts/fuzz-api.sh
 
 # Round timing (Benchmarks/ package) and schedule quality on the shared traces.
-bench: bench-timing bench-quality bench-infra bench-submit bench-stack bench-kube
+bench: bench-timing bench-quality bench-infra bench-submit bench-outbox-clear bench-stack bench-kube
 
 bench-timing:
 	bash Benchmarks/run-timing.sh
@@ -87,6 +87,10 @@ bench-infra: deps
 bench-submit: deps
 	cd Benchmarks && $(SWIFT) build -c release --product submit-bench
 	bash scripts/with-servers.sh Benchmarks/.build/release/submit-bench
+
+# What the outbox clear costs SecantusDB per job, beside the inserts and two kinds of receipt.
+bench-outbox-clear: deps
+	bash scripts/with-servers.sh python3 Benchmarks/outbox-clear-cost.py
 
 # How close the metrics collector's speedup fit comes, on synthetic jobs and the Pollux curves.
 fit-accuracy:
