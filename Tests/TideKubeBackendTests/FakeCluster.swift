@@ -51,6 +51,15 @@ struct FakeCluster {
         }
     }
 
+    /// Waits (up to a minute) until the simulated kubelet runs the pod.
+    func waitUntilRunning(_ name: String, namespace: String = "tide") async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ((try await pod(name, namespace: namespace))?["status"] as? [String: Any])?["phase"] as? String != "Running" {
+            guard ContinuousClock.now < deadline else { throw KubeAPIError(code: 0, reason: nil, message: "\(name) never ran", request: "test") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// Ends a pod's container with `code` once the simulated kubelet runs it (`/fake/exit`):
     /// the test, not a clock, decides when a workload finishes.
     func exit(_ name: String, code: Int = 0, namespace: String = "tide") async throws {

@@ -82,7 +82,7 @@ import Testing
             _ = try await handle.backend.adopt()
             let first = FakeCluster.launch("first", node: "small")
             try await handle.backend.start(first)
-            try await Task.sleep(for: .milliseconds(200))
+            try await cluster.waitUntilRunning("first-r1-w0")
             // Tide's bookkeeping says there is room, the kubelet disagrees (a GPU someone else took).
             let second = FakeCluster.launch("second", node: "small")
             try await handle.backend.start(second)
@@ -106,7 +106,7 @@ import Testing
             let removed = FakeCluster.launch("removed", node: "gpu-1")
             let badImage = FakeCluster.launch("bad-image", node: "gpu-1", env: ["FAKE_PULL": "fail"])
             for launch in [evicted, removed, badImage] { try await handle.backend.start(launch) }
-            try await Task.sleep(for: .milliseconds(300))
+            for name in ["evicted-r1-w0", "removed-r1-w0"] { try await cluster.waitUntilRunning(name) }
             _ = try await cluster.client.send("POST", "/fake/evict", query: ["namespace": "tide", "name": "evicted-r1-w0"])
             _ = try await cluster.client.send("DELETE", "/api/v1/namespaces/tide/pods/removed-r1-w0", query: ["gracePeriodSeconds": "0"])
             let eviction = try await handle.exit(of: evicted.id)
