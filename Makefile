@@ -86,7 +86,7 @@ bench-infra: deps
 # Job submission through the API against the raw writes and publish, on fresh private servers.
 bench-submit: deps
 	cd Benchmarks && $(SWIFT) build -c release --product submit-bench
-	bash scripts/with-servers.sh Benchmarks/.build/release/submit-bench
+	bash Benchmarks/submit-rounds.sh
 
 # What the outbox clear costs SecantusDB per job, beside the inserts and two kinds of receipt.
 bench-outbox-clear: deps
