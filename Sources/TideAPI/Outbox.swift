@@ -45,29 +45,21 @@ public struct Outbox: Sendable {
     func deliver(_ record: JobRecord, waitingAtMost timeout: Duration) async -> Bool {
         guard inFlight.begin(record.name) else { return false }
         let (logger, outbox) = (self.logger, self)
-        // Whichever ends first resumes: the delivery (not cancellable while it waits for a confirm)
-        // keeps running on its own after a timeout, and the timer is cancelled once it is done.
-        // Two tasks a request, not four: on a two-thread pool each one is a wait for a thread.
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let once = ResumeOnce(continuation)
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
-                once.resume(false)
-            }
-            Task {
-                defer { outbox.inFlight.end(record.name) }
-                do {
-                    try await outbox.deliver(record)
-                    once.resume(true)
-                } catch {
-                    logger.notice(
-                        "job event not published yet; the outbox will retry",
-                        metadata: ["job": "\(record.name)", "error": "\(error)"])
-                    once.resume(false)
-                }
-                timer.cancel()
+        // The delivery is not cancelled at the time-out: it waits for a confirm, and keeps running
+        // on its own (until the broker is back) after the request has answered.
+        let delivered = try? await result(within: timeout, cancellingLate: false) {
+            defer { outbox.inFlight.end(record.name) }
+            do {
+                try await outbox.deliver(record)
+                return true
+            } catch {
+                logger.notice(
+                    "job event not published yet; the outbox will retry",
+                    metadata: ["job": "\(record.name)", "error": "\(error)"])
+                return false
             }
         }
+        return delivered == true
     }
 
     /// One republisher round: delivers flagged jobs older than `grace`, oldest first, each waiting
@@ -96,23 +88,6 @@ extension Duration {
     var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}
-
-/// Resumes a continuation the first time it is asked to, and ignores the rest.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
-
-    init(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func resume(_ value: Bool) {
-        let pending = continuation.withLock { stored in
-            defer { stored = nil }
-            return stored
-        }
-        pending?.resume(returning: value)
     }
 }
 

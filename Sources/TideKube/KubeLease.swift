@@ -1,4 +1,5 @@
 import Foundation
+import TideCore
 
 /// Leader election on a `coordination.k8s.io/v1` Lease, as client-go's
 /// leaderelection does it: one holder at a time; a holder renews every
@@ -79,7 +80,7 @@ public final class KubeLease: Sendable {
             let left = renewDeadline - (sent - renewed)
             guard left > .zero else { throw notRenewed(lastError) }
             do {
-                switch try await within(left, { try await self.attempt() }) {
+                switch try await result(within: left, cancellingLate: true, of: { try await self.attempt() }) {
                 case .held?:
                     renewed = sent
                     lastError = nil
@@ -95,28 +96,6 @@ public final class KubeLease: Sendable {
     private func notRenewed(_ error: KubeAPIError?) -> Lost {
         Lost(description: "the lease \(namespace)/\(name) could not be renewed within \(renewDeadline)"
             + (error.map { ": \($0)" } ?? " (the API server did not answer in time)"))
-    }
-
-    /// `body`'s result, or nil when `limit` passes first. Returns at the limit
-    /// without waiting for `body`, which is cancelled and left to wind down: a
-    /// transfer in flight notices its cancellation only at its next progress
-    /// callback, up to a second later, and a holder must stop on time.
-    private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
-        let (outcomes, outcome) = AsyncThrowingStream.makeStream(of: T?.self)
-        let work = Task {
-            do { outcome.yield(try await body()) } catch { outcome.finish(throwing: error) }
-        }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            outcome.yield(nil)
-        }
-        defer {
-            work.cancel()
-            timer.cancel()
-        }
-        for try await first in outcomes { return first }
-        try Task.checkCancellation()
-        return nil
     }
 
     /// Gives the lease up (graceful shutdown), so the next replica need not wait it out.

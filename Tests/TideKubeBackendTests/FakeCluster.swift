@@ -53,10 +53,8 @@ struct FakeCluster {
 
     /// Waits (up to a minute) until the simulated kubelet runs the pod.
     func waitUntilRunning(_ name: String, namespace: String = "tide") async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ((try await pod(name, namespace: namespace))?["status"] as? [String: Any])?["phase"] as? String != "Running" {
-            guard ContinuousClock.now < deadline else { throw KubeAPIError(code: 0, reason: nil, message: "\(name) never ran", request: "test") }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually(within: .seconds(60), "\(name) running") {
+            ((try await pod(name, namespace: namespace))?["status"] as? [String: Any])?["phase"] as? String == "Running"
         }
     }
 

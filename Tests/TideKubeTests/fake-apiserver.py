@@ -168,6 +168,20 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
 
+    def change_pod(self, change):
+        """A test hook on the pod ?namespace=N&name=P: `change` edits it in place, or returns a
+        Status to answer instead; 404 when there is no such pod."""
+        _, query = self.route()
+        with lock:
+            pod = state["objects"]["pods"].get(f"{query['namespace']}/{query['name']}")
+            if pod is None:
+                return self.reply(*status(404, "NotFound", f'pods "{query["name"]}" not found'))
+            refusal = change(pod, query)
+            if refusal:
+                return self.reply(*refusal)
+            bump("pods", "MODIFIED", pod)
+        return self.reply(200, {})
+
     def route(self):
         url = urllib.parse.urlparse(self.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
@@ -339,26 +353,16 @@ class Handler(BaseHTTPRequestHandler):
                 state["forbidden"].add((query["verb"], query["resource"]))
             return self.reply(200, {})
         if parts == ["fake", "evict"]:
-            _, query = self.route()
-            with lock:
-                pod = state["objects"]["pods"].get(f"{query['namespace']}/{query['name']}")
-                if pod is None:
-                    return self.reply(*status(404, "NotFound", f'pods "{query["name"]}" not found'))
+            def evict(pod, query):
                 pod["status"] = {"phase": "Failed", "reason": "Evicted",
                                  "message": "The node was low on resource: memory."}
-                bump("pods", "MODIFIED", pod)
-            return self.reply(200, {})
+            return self.change_pod(evict)
         if parts == ["fake", "exit"]:
-            _, query = self.route()
-            with lock:
-                pod = state["objects"]["pods"].get(f"{query['namespace']}/{query['name']}")
-                if pod is None:
-                    return self.reply(*status(404, "NotFound", f'pods "{query["name"]}" not found'))
+            def exit_container(pod, query):
                 if (pod.get("status") or {}).get("phase") != "Running":
-                    return self.reply(*status(409, "Conflict", f'pod "{query["name"]}" is not running'))
+                    return status(409, "Conflict", f'pod "{query["name"]}" is not running')
                 pod["status"] = ended(pod, int(query.get("code", "0")))
-                bump("pods", "MODIFIED", public(pod))
-            return self.reply(200, {})
+            return self.change_pod(exit_container)
         if parts == ["fake", "hidden-create"]:
             # An object created while every watch was broken and the history compacted: only a list shows it.
             obj = self.body()

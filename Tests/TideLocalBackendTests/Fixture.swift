@@ -72,17 +72,6 @@ enum Script {
     static let idle = "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done"
 }
 
-/// Waits for `condition`, checking every 20 ms.
-func eventually(
-    within timeout: Duration = .seconds(30), _ what: String, _ condition: () -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestServerError("not within \(timeout): \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// A backend's exits as they come (one reader of its stream, as the scheduler is).
 final class ExitLog: Sendable {
     private final class Received: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import TideBackend
 import Testing
+import TideTestSupport
 
 @testable import TideLocalBackend
 

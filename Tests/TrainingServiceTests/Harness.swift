@@ -60,23 +60,21 @@ final class Harness: Sendable {
 
     /// Runs `body` against the router (no socket), then drops the database.
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = api.application(port: 0)
-        do {
-            let result = try await app.test(.router) { client in try await body(client) }
-            await close()
-            return result
-        } catch {
-            await close()
-            throw error
-        }
+        try await run(.router, body)
     }
 
     /// Runs `body` against the API listening on a loopback port (for what the router client
     /// cannot show: a streamed body as it comes), then drops the database.
     func live<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Int) async throws -> T) async throws -> T {
+        try await run(.live) { client in try await body(client, try #require(client.port)) }
+    }
+
+    private func run<T: Sendable>(
+        _ setup: TestingSetup, _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
         let app = api.application(port: 0)
         do {
-            let result = try await app.test(.live) { client in try await body(client, try #require(client.port)) }
+            let result = try await app.test(setup) { client in try await body(client) }
             await close()
             return result
         } catch {
