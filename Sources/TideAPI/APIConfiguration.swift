@@ -14,8 +14,10 @@ public struct APIConfiguration: Sendable {
     public var publishTimeout: Duration = .seconds(2)
     /// How often the outbox republisher looks for unpublished changes.
     public var outboxInterval: Duration = .seconds(1)
-    /// Changes younger than this are left to the request that stored them.
-    public var outboxGrace: Duration = .seconds(3)
+    /// A change flagged for longer than this is published by any replica that finds it (one whose
+    /// writer died, or whose write's answer was lost). Younger ones are left to their writer, which
+    /// retries its own from memory every `outboxInterval`, and clears them when it is idle.
+    public var outboxGrace: Duration = .seconds(30)
     /// How often a `watch=true` stream polls the event log.
     public var watchInterval: Duration = .milliseconds(250)
     /// Largest page a list serves.

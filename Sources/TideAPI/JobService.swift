@@ -130,11 +130,12 @@ public struct JobService: Sendable {
         _ name: String, change: JobChange, eventType: String,
         _ mutate: @Sendable (inout JobRecord) throws -> String
     ) async throws -> StoredJob {
-        // Clears this replica has queued land first, so a change made right after a publish
-        // does not carry (and publish again) the change that was just confirmed.
-        await outbox.clearer.flush()
         for attempt in 0... {
             guard var record = try await jobs.get(name) else { throw APIError.notFound(job: name) }
+            // Changes this replica published and has not cleared yet are not carried (and published again).
+            if let published = await outbox.clearer.queuedVersion(of: name) {
+                record.forgetPublished(upTo: published)
+            }
             let time = Self.millisecond(clock())
             let message = try mutate(&record)
             record.owe(change, version: record.version + 1, at: time)

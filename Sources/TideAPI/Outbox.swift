@@ -10,11 +10,18 @@ import TideStore
 /// The flag is cleared only for the version that was published (a later write
 /// brings its own entries and clears them itself), and clears are deferred and
 /// batched by `OutboxClearer`, out of the way of the writes requests wait for.
+///
+/// A change this replica stored and could not publish yet stays in `owed`,
+/// and the republisher's next round tries it again without searching the
+/// database. The flag is for everything else: a replica that died, a write
+/// whose answer was lost. Any replica publishes a change flagged for longer
+/// than the grace.
 public struct Outbox: Sendable {
     let jobs: VersionedStore<JobRecord>
     let publisher: any JobEventPublishing
     let clearer: OutboxClearer
     let inFlight = InFlight()
+    let owed = OwedChanges()
     let logger: Logger
 
     init(
@@ -30,11 +37,12 @@ public struct Outbox: Sendable {
     /// Publishes every pending change of `record` in order, each after the broker's confirm,
     /// then queues the flag's clearing. Throws at the first publish that fails (the flag stays).
     func deliver(_ record: JobRecord) async throws {
-        guard !record.outbox.isEmpty else { return }
+        guard let newest = record.newestOwedVersion else { return }
         for entry in record.outbox {
             try await publisher.publish(entry, job: record.job)
         }
-        await clearer.clear(name: record.name, version: record.version)
+        owed.settle(record.name, upTo: newest)
+        await clearer.clear(name: record.name, version: newest)
     }
 
     /// Delivers `record`, waiting at most `timeout`: a request answers even while the broker is down.
@@ -43,6 +51,7 @@ public struct Outbox: Sendable {
     /// if a delivery of the same job is still under way.
     @discardableResult
     func deliver(_ record: JobRecord, waitingAtMost timeout: Duration) async -> Bool {
+        owed.owe(record)
         guard inFlight.begin(record.name) else { return false }
         let (logger, outbox) = (self.logger, self)
         // The delivery is not cancelled at the time-out: it waits for a confirm, and keeps running
@@ -62,24 +71,31 @@ public struct Outbox: Sendable {
         return delivered == true
     }
 
-    /// One republisher round: delivers flagged jobs older than `grace`, oldest first, each waiting
-    /// at most `timeout`. Returns how many were delivered; stops at the first that was not
+    /// One republisher round: first the changes this replica stored and has not published yet,
+    /// then jobs flagged for longer than `grace` by anyone, oldest first (at most `limit`), each
+    /// waiting at most `timeout`. Returns how many were delivered; stops at the first that was not
     /// (the broker is likely down; that delivery goes on and the next round skips its job meanwhile).
     func republish(now: Date, grace: Duration, timeout: Duration, limit: Int = 100) async throws -> Int {
+        var delivered = 0
+        for record in owed.records(excluding: inFlight) {
+            guard await deliver(record, waitingAtMost: timeout) else { return delivered }
+            delivered += 1
+        }
         let cutoff = now.addingTimeInterval(-grace.timeInterval)
         let pending = try await jobs.collection.find(
             [JobRecord.outboxField: true, StoreSchema.outboxSinceField: ["$lte": .date(cutoff)]],
             sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
-        var delivered = 0
+        var found = 0
         for record in pending {
+            guard let newest = record.newestOwedVersion else { continue }
             // Published by this replica already, its clear still waiting for a quiet moment.
-            if await clearer.isQueued(name: record.name, version: record.version) { continue }
+            if await clearer.isQueued(name: record.name, version: newest) { continue }
             guard await deliver(record, waitingAtMost: timeout) else { break }
-            delivered += 1
+            found += 1
         }
-        // What this round published is cleared at once: a round runs rarely, and its jobs are old.
-        if delivered > 0 { await clearer.flush() }
-        return delivered
+        // What the search found is cleared at once: its jobs are old, and every replica finds them.
+        if found > 0 { await clearer.flush() }
+        return delivered + found
     }
 }
 
@@ -100,4 +116,6 @@ final class InFlight: Sendable {
     func begin(_ name: String) -> Bool { names.withLock { $0.insert(name).inserted } }
 
     func end(_ name: String) { _ = names.withLock { $0.remove(name) } }
+
+    func contains(_ name: String) -> Bool { names.withLock { $0.contains(name) } }
 }

@@ -6,13 +6,19 @@ import TideStore
 /// Clears outbox flags after their changes were published, out of the way of submissions.
 ///
 /// A clear is the costliest write left to a submission (SecantusDB rewrites
-/// the document and its index entries under the collection's writer lock),
-/// and nothing waits for it: the flag only tells the republisher what is owed.
-/// So clears wait until no clear has been queued for `Pacing.quiet` (the
-/// submit path is idle), or until the oldest has waited `Pacing.longestWait`,
-/// and are then written one update per version, a chunk at a time, pausing
-/// between chunks while submissions go on so their inserts get the lock.
+/// the document and its index entries under the collection's writer lock:
+/// about 0.7 ms a job, against 1.3 ms for the job's insert), and nothing waits
+/// for it: the flag only tells the republisher what may be owed. So clears
+/// wait until no clear has been queued for `Pacing.quiet` (the submit path is
+/// idle), until the oldest has waited `Pacing.longestWait`, or until
+/// `Pacing.mostPending` are queued, and are then written one update per
+/// version, a chunk at a time, pausing between chunks while submissions go on
+/// so their inserts get the lock. A burst of submissions thus pays for its
+/// clears after it, and a sustained load pays for them as it goes.
 ///
+/// A clear is pinned to the version of the newest change published
+/// (`outboxVersion`), so a later change keeps its flag, and a write by
+/// another service that carried the outbox over does not undo the clear.
 /// A clear that fails leaves the flag set, which only means the change is
 /// published once more later (consumers dedupe by message id); never lost.
 actor OutboxClearer {
@@ -22,7 +28,10 @@ actor OutboxClearer {
         var quiet = Duration.milliseconds(100)
         /// The longest a clear waits for idleness. Keep it below the republisher's grace, or other
         /// replicas republish what this one has published and not yet cleared.
-        var longestWait = Duration.seconds(2)
+        var longestWait = Duration.seconds(20)
+        /// With this many clears queued they are written at once: bounds the clears a sustained
+        /// load leaves behind, and what a shutdown must write.
+        var mostPending = 2_000
         /// Most documents in one write: bounds how long a write holds the collection's lock.
         var chunk = 25
         /// The pause after a chunk written while submissions go on.
@@ -66,6 +75,8 @@ actor OutboxClearer {
         lastQueued = now
         if flushing == nil {
             flushing = Task { await self.drain() }
+        } else if pending.count >= pacing.mostPending {
+            waiting?.cancel()
         }
     }
 
@@ -74,6 +85,9 @@ actor OutboxClearer {
     func isQueued(name: String, version: Int) -> Bool {
         (pending[name]?.version ?? Int.min) >= version
     }
+
+    /// The newest version of `name` whose changes were published and whose clear is not written yet.
+    func queuedVersion(of name: String) -> Int? { pending[name]?.version }
 
     /// Writes every clear queued so far now, without waiting for idleness, and returns when they are
     /// written (or have failed).
@@ -106,7 +120,7 @@ actor OutboxClearer {
             let now = clock.now
             let oldest = pending.values.lazy.map(\.queued).min() ?? now
             let deadline = oldest + pacing.longestWait
-            if isIdle(now) || now >= deadline { return }
+            if isIdle(now) || now >= deadline || pending.count >= pacing.mostPending { return }
             await sleep(until: min((lastQueued ?? now) + pacing.quiet, deadline))
         }
     }
@@ -132,20 +146,20 @@ actor OutboxClearer {
         return chunk
     }
 
-    /// One update per version: `{name: {$in: names}, version: v}` is an index lookup per name,
+    /// One update per version: `{name: {$in: names}, outboxVersion: v}` is an index lookup per name,
     /// where an `$or` of (name, version) pairs made SecantusDB scan the collection.
     private func write(_ chunk: [Int: [String]]) async {
         let fields = JobRecord.fields
         for (version, names) in chunk.sorted(by: { $0.key < $1.key }) {
-            // The version pins the clear to the write whose changes were published.
+            // Pinned to the newest change published: a later change keeps its flag.
             let filter: BSONValue = [
                 fields.name: names.count == 1 ? .string(names[0]) : ["$in": .array(names.map { .string($0) })],
-                fields.version: .int(version),
+                JobRecord.outboxVersionField: .int(version),
             ]
             do {
                 _ = try await collection.updateMany(
                     filter,
-                    ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": ""]])
+                    ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": "", JobRecord.outboxVersionField: ""]])
             } catch {
                 logger.warning(
                     "could not clear outbox flags; those events will be published again",

@@ -15,6 +15,10 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
     /// The top-level field that marks a job with unpublished changes (indexed equality on a bool).
     public static let outboxField = StoreSchema.outboxField
+    /// The top-level field with the version of the newest unpublished change. A clear is pinned to
+    /// it, not to the job's version: other writers (the scheduler) bump the version and carry the
+    /// outbox over unchanged, and their write must not make a published change owed again.
+    public static let outboxVersionField = "outboxVersion"
 
     public var job: StoredJob
     /// Changes not yet published, oldest first; empty when `outbox` is clear.
@@ -40,6 +44,15 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
         outbox.append(OutboxEntry(change: change, version: version))
     }
 
+    /// The version of the newest unpublished change; nil when nothing is owed.
+    public var newestOwedVersion: Int? { outbox.last?.version }
+
+    /// Drops the owed changes up to `version`, which were published already.
+    public mutating func forgetPublished(upTo version: Int) {
+        outbox.removeAll { $0.version <= version }
+        if outbox.isEmpty { outboxSince = nil }
+    }
+
     /// The record with an empty outbox.
     public var cleared: JobRecord {
         var record = self
@@ -51,7 +64,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
 extension JobRecord: Codable {
     private enum Keys: String, CodingKey {
-        case outbox, outboxEvents, outboxSince
+        case outbox, outboxEvents, outboxSince, outboxVersion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +81,7 @@ extension JobRecord: Codable {
         try container.encode(!outbox.isEmpty, forKey: .outbox)
         try container.encode(outbox, forKey: .outboxEvents)
         if let outboxSince { try container.encode(outboxSince, forKey: .outboxSince) }
+        if let newestOwedVersion { try container.encode(newestOwedVersion, forKey: .outboxVersion) }
     }
 }
 

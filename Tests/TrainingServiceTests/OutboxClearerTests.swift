@@ -26,6 +26,13 @@ import TideTestSupport
         /// Stores job `name` at `version` with its change at that version still owed.
         @discardableResult
         func flagged(_ name: String, version: Int = 1) async throws -> JobRecord {
+            let record = try Self.record(name, version: version)
+            try await collection.insert(record)
+            return record
+        }
+
+        /// Job `name` at `version` with its change at that version owed, not stored.
+        static func record(_ name: String, version: Int) throws -> JobRecord {
             let yaml = """
                 apiVersion: tide/v1
                 kind: TrainingJob
@@ -37,7 +44,6 @@ import TideTestSupport
                 job: StoredJob(submitting: try JobSpecParser.parse(yaml, format: .yaml), storedName: name, at: time))
             record.version = version
             record.owe(.created, version: version, at: time)
-            try await collection.insert(record)
             return record
         }
 
@@ -151,15 +157,106 @@ import TideTestSupport
         #expect(try await fixture.stillFlagged().isEmpty)
         await fixture.close()
     }
+
+    @Test func aWriteThatCarriesThePublishedChangeOverDoesNotUndoTheClear() async throws {
+        let fixture = try await Fixture.make()
+        let published = try await fixture.flagged("scheduled")
+        let outbox = Outbox(
+            jobs: fixture.jobs, publisher: CountingPublisher(),
+            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        #expect(await outbox.deliver(published, waitingAtMost: .seconds(10)))
+        // The scheduler rewrites the job as it read it, the published change still in its outbox.
+        var scheduled = try #require(try await fixture.jobs.get("scheduled"))
+        scheduled.job.status.state = .waiting
+        _ = try await fixture.jobs.replace(scheduled)
+        await outbox.clearer.flush()
+        let stored = try #require(try await fixture.jobs.get("scheduled"))
+        #expect(stored.outbox.isEmpty && stored.version == 2 && stored.job.status.state == .waiting)
+        #expect(try await outbox.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 0)
+        await fixture.close()
+    }
+
+    @Test func manyQueuedClearsAreWrittenWithoutWaitingForAQuietMoment() async throws {
+        let fixture = try await Fixture.make()
+        for index in 0..<8 { try await fixture.flagged("burst-\(index)") }
+        var pacing = Self.pacing(quiet: .seconds(60), longestWait: .seconds(120), chunk: 4)
+        pacing.mostPending = 6
+        let clearer = OutboxClearer(collection: fixture.collection, pacing: pacing, logger: Self.logger)
+        for index in 0..<5 { await clearer.clear(name: "burst-\(index)", version: 1) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await fixture.stillFlagged().count == 8, "five queued clears wait for a quiet moment")
+        for index in 5..<8 { await clearer.clear(name: "burst-\(index)", version: 1) }
+        // Eight queued, past the six allowed: written down to below six without a quiet moment.
+        try await eventually(timeout: .seconds(20)) { try await fixture.stillFlagged().count <= 4 }
+        await fixture.close()
+    }
+
+    @Test func aChangeThatCouldNotBePublishedIsRetriedFromMemoryBeforeAnyoneSearches() async throws {
+        let fixture = try await Fixture.make()
+        let record = try await fixture.flagged("retried")
+        let publisher = CountingPublisher(failures: 1)
+        let outbox = Outbox(
+            jobs: fixture.jobs, publisher: publisher,
+            pacing: Self.pacing(quiet: .milliseconds(50), longestWait: .seconds(1)), logger: Self.logger)
+        #expect(await !outbox.deliver(record, waitingAtMost: .seconds(10)))
+        #expect(outbox.owed.count == 1)
+        // A grace of an hour: no search would find it yet, the replica's own memory does.
+        #expect(try await outbox.republish(now: Date(), grace: .seconds(3600), timeout: .seconds(10)) == 1)
+        #expect(publisher.messageIDs == ["retried/1/created"])
+        #expect(outbox.owed.count == 0)
+        await outbox.clearer.flush()
+        #expect(try await fixture.stillFlagged().isEmpty)
+        await fixture.close()
+    }
+
+    @Test func aChangeMadeRightAfterAPublishDoesNotPublishThePublishedOneAgain() async throws {
+        let fixture = try await Fixture.make()
+        let publisher = CountingPublisher()
+        let outbox = Outbox(
+            jobs: fixture.jobs, publisher: publisher,
+            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        let service = JobService(
+            jobs: fixture.jobs, events: EventStore(fixture.store), outbox: outbox, configuration: APIConfiguration(),
+            logger: Self.logger, clock: { Date() })
+        let yaml = """
+            apiVersion: tide/v1
+            kind: TrainingJob
+            metadata: {name: quick}
+            spec: {accelerator: clear-gpu, workers: {min: 1, max: 2}, epochs: 5, template: {image: busybox}}
+            """
+        let job = try await service.create(body: Data(yaml.utf8), contentType: "application/yaml")
+        _ = try await service.patch(job.name, body: Data(#"{"spec": {"priority": 3}}"#.utf8))
+        _ = try await service.cancel(job.name)
+        #expect(publisher.messageIDs == ["\(job.name)/1/created", "\(job.name)/2/updated", "\(job.name)/3/deleted"])
+        await outbox.clearer.flush()
+        #expect(try await fixture.stillFlagged().isEmpty)
+        await fixture.close()
+    }
 }
 
 /// A publisher that confirms everything at once and remembers what it was given.
+/// The first `failures` publishes fail, as while the broker is down.
 final class CountingPublisher: JobEventPublishing {
     private let published = Mutex<[String]>([])
+    private let failuresLeft: Mutex<Int>
+
+    init(failures: Int = 0) {
+        failuresLeft = Mutex(failures)
+    }
 
     var messageIDs: [String] { published.withLock { $0 } }
 
     func publish(_ entry: OutboxEntry, job: StoredJob) async throws {
+        let fails = failuresLeft.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        if fails { throw TestFailure("the broker is down") }
         published.withLock { $0.append("\(job.name)/\(entry.version)/\(entry.change.rawValue)") }
     }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
