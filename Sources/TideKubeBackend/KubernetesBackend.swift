@@ -122,7 +122,16 @@ public actor KubernetesBackend: ClusterBackend {
             let blamesJob = error.code == 400 || error.code == 422
             throw BackendError("the API server refused the pod \(name): \(blamesJob ? error.message : "\(error)")", blamesJob: blamesJob)
         }
-        try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
+        do {
+            try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
+        } catch {
+            // Nothing else binds pods whose scheduler is Tide: left here, it would stay Pending for ever.
+            // In a task of its own, so a start cancelled between the create and the bind cleans up too.
+            stopping.insert(name)
+            let (client, namespace) = (self.client, configuration.namespace)
+            await Task { try? await client.deletePod(name, namespace: namespace, graceSeconds: 0) }.value
+            throw error
+        }
     }
 
     /// Binds a pod to its node and says so in an event on the pod.

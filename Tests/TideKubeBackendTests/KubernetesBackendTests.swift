@@ -3,6 +3,7 @@ import TideBackend
 import TideKube
 import TideKubeBackend
 import Testing
+import TideTestSupport
 
 /// The Kubernetes backend against the fake API server and its simulated
 /// kubelet: pods made from the template and bound, ends read from the pod
@@ -147,6 +148,8 @@ import Testing
                 #expect(!error.blamesJob)
                 #expect(error.message.contains("gpu-404"))
             }
+            // Nothing else binds Tide's pods: one left unbound would stay Pending for ever.
+            try await eventually(within: .seconds(10), "the unbound pod deleted") { try await cluster.pod("no-node-r1-w0") == nil }
             await handle.backend.shutdown()
         }
         // RBAC without the rule: the cluster's fault, and the message says where to look.
