@@ -4,7 +4,7 @@ import Prometheus
 import TideCore
 
 /// The service's Prometheus metrics: requests by route, method and status, request
-/// latency by route, and jobs by status (counted from the store at each scrape).
+/// latency by route, jobs by status and the outbox's backlog (read at each scrape).
 public final class APIMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let buckets: [Duration] = [
@@ -36,6 +36,19 @@ public final class APIMetrics: Sendable {
                     metricName: "tide_jobs", unitName: "", helpText: "Stored jobs by status"),
                 labels: [("status", state.rawValue)]
             ).set(Double(counts[state] ?? 0))
+        }
+    }
+
+    /// The outbox's backlog: changes this replica stored and has not published yet, clears it
+    /// has queued, and jobs flagged in the store by any replica.
+    func setOutbox(owed: Int, queuedClears: Int, flagged: Int) {
+        for (name, help, value) in [
+            ("tide_outbox_owed", "Job changes this replica stored and has not published yet", owed),
+            ("tide_outbox_clears_queued", "Published changes whose outbox flag this replica has not cleared yet", queuedClears),
+            ("tide_outbox_flagged", "Jobs flagged in the store as owing an event, by any replica", flagged),
+        ] {
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+                .set(Double(value))
         }
     }
 

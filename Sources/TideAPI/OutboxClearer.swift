@@ -86,6 +86,9 @@ actor OutboxClearer {
         (pending[name]?.version ?? Int.min) >= version
     }
 
+    /// How many clears are queued and not yet written.
+    var queuedCount: Int { pending.count }
+
     /// The newest version of `name` whose changes were published and whose clear is not written yet.
     func queuedVersion(of name: String) -> Int? { pending[name]?.version }
 

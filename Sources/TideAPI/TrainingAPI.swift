@@ -116,6 +116,9 @@ public struct TrainingAPI: Sendable {
                 counts[state] = try await jobs.count([JobRecord.fields.status!: .string(state.rawValue)])
             }
             metrics.setJobs(counts)
+            metrics.setOutbox(
+                owed: outbox.owed.count, queuedClears: await outbox.clearer.queuedCount,
+                flagged: try await jobs.count([JobRecord.outboxField: true]))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))

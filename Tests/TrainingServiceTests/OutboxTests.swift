@@ -25,6 +25,9 @@ import TideTestSupport
             let job = try during.decode(StoredJob.self)
             let stored = try #require(try await harness.jobs.findOne([JobRecord.fields.name: .string(job.name)]))
             #expect(stored.outbox == [OutboxEntry(change: .created, version: 1)])
+            let owing = try await send(client, .get, "/metrics", headers: [:]).text
+            #expect(owing.contains("tide_outbox_owed 1"), "\(owing)")
+            #expect(owing.contains("tide_outbox_flagged 1"), "\(owing)")
 
             try await offPool { _ = try broker.start() }
             let deliveries = await harness.messages.wait(for: 2, timeout: .seconds(60))
@@ -32,6 +35,8 @@ import TideTestSupport
             try await eventually(timeout: .seconds(20)) {
                 try await harness.jobs.count([JobRecord.outboxField: true]) == 0
             }
+            let settled = try await send(client, .get, "/metrics", headers: [:]).text
+            #expect(settled.contains("tide_outbox_owed 0") && settled.contains("tide_outbox_flagged 0"), "\(settled)")
         }
     }
 
