@@ -74,28 +74,59 @@ public struct Outbox: Sendable {
     /// One republisher round: first the changes this replica stored and has not published yet,
     /// then jobs flagged for longer than `grace` by anyone, oldest first (at most `limit`), each
     /// waiting at most `timeout`. Returns how many were delivered; stops at the first that was not
-    /// (the broker is likely down; that delivery goes on and the next round skips its job meanwhile).
+    /// (the broker is likely down; that delivery goes on, and rounds start no other until it ends).
     func republish(now: Date, grace: Duration, timeout: Duration, limit: Int = 100) async throws -> Int {
+        // While the last retry hangs (the broker is down), start no other: they would pile up, one a round.
+        if inFlight.lastRetryIsUnderWay { return 0 }
         var delivered = 0
-        for record in owed.records(excluding: inFlight) {
-            guard await deliver(record, waitingAtMost: timeout) else { return delivered }
+        for change in owed.owed(excluding: inFlight) {
+            guard let record = try await jobs.get(change.name), let newest = record.newestOwedVersion,
+                newest >= change.version
+            else {
+                // Gone, or published and cleared since (by whoever wrote it next).
+                owed.settle(change.name, upTo: change.version)
+                continue
+            }
+            guard await retry(record, timeout: timeout) else { return delivered }
             delivered += 1
         }
         let cutoff = now.addingTimeInterval(-grace.timeInterval)
         let pending = try await jobs.collection.find(
             [JobRecord.outboxField: true, StoreSchema.outboxSinceField: ["$lte": .date(cutoff)]],
             sort: [SortKey(StoreSchema.outboxSinceField)], limit: limit)
-        var found = 0
         for record in pending {
             guard let newest = record.newestOwedVersion else { continue }
             // Published by this replica already, its clear still waiting for a quiet moment.
             if await clearer.isQueued(name: record.name, version: newest) { continue }
-            guard await deliver(record, waitingAtMost: timeout) else { break }
-            found += 1
+            guard await retry(record, timeout: timeout) else { break }
+            delivered += 1
+            if record.isFlaggedWithoutOutboxVersion { await clearByVersion(record) }
         }
-        // What the search found is cleared at once: its jobs are old, and every replica finds them.
-        if found > 0 { await clearer.flush() }
-        return delivered + found
+        // Cleared at once: these changes are old, past the grace or close to it, and other
+        // replicas would publish them again.
+        if delivered > 0 { await clearer.flush() }
+        return delivered
+    }
+
+    private func retry(_ record: JobRecord, timeout: Duration) async -> Bool {
+        inFlight.retrying(record.name)
+        return await deliver(record, waitingAtMost: timeout)
+    }
+
+    /// Clears a flag written before `outboxVersion` existed as such flags were cleared then:
+    /// pinned to the job's version, so a later write keeps its own.
+    private func clearByVersion(_ record: JobRecord) async {
+        let fields = JobRecord.fields
+        do {
+            _ = try await jobs.collection.updateMany(
+                [fields.name: .string(record.name), fields.version: .int(record.version),
+                 JobRecord.outboxVersionField: ["$exists": false]],
+                ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": ""]])
+        } catch {
+            logger.warning(
+                "could not clear an outbox flag; its events will be published again",
+                metadata: ["job": "\(record.name)", "error": "\(error)"])
+        }
     }
 }
 
@@ -111,6 +142,8 @@ extension Duration {
 /// A lock, not an actor: it is asked twice per request, and an actor hop waits for a thread.
 final class InFlight: Sendable {
     private let names = Mutex<Set<String>>([])
+    /// The job the republisher last started delivering.
+    private let lastRetried = Mutex<String?>(nil)
 
     /// False if `name` is already being delivered.
     func begin(_ name: String) -> Bool { names.withLock { $0.insert(name).inserted } }
@@ -118,4 +151,10 @@ final class InFlight: Sendable {
     func end(_ name: String) { _ = names.withLock { $0.remove(name) } }
 
     func contains(_ name: String) -> Bool { names.withLock { $0.contains(name) } }
+
+    /// Notes that the republisher is about to deliver `name`.
+    func retrying(_ name: String) { lastRetried.withLock { $0 = name } }
+
+    /// Whether the delivery the republisher started last is still under way.
+    var lastRetryIsUnderWay: Bool { lastRetried.withLock { $0 }.map(contains) ?? false }
 }

@@ -29,8 +29,9 @@ actor OutboxClearer {
         /// The longest a clear waits for idleness. Keep it below the republisher's grace, or other
         /// replicas republish what this one has published and not yet cleared.
         var longestWait = Duration.seconds(20)
-        /// With this many clears queued they are written at once: bounds the clears a sustained
-        /// load leaves behind, and what a shutdown must write.
+        /// With this many clears queued they are written without waiting for a quiet moment, a
+        /// chunk at a time, while that many are queued: a sustained load pays for its clears as it
+        /// goes instead of leaving them all for later.
         var mostPending = 2_000
         /// Most documents in one write: bounds how long a write holds the collection's lock.
         var chunk = 25

@@ -1,15 +1,23 @@
 import Synchronization
 import TideJobs
 
-/// The changes this replica stored and has not published yet: the records as written, by job.
+/// The changes this replica stored and has not published yet: by job, the newest version owed.
 ///
-/// A lock, not an actor, for the same reason as `InFlight`: it is asked on every request.
-/// Bounded: past `capacity` the oldest are forgotten, which only leaves them to the
-/// republisher's search for flagged jobs, as if another replica had written them.
+/// Names and versions only, not the records: a record can be as large as a request body, and
+/// a long broker outage would otherwise hold thousands of them. The republisher reads the job
+/// again when it retries. A lock, not an actor, for the same reason as `InFlight`: it is asked
+/// on every request. Bounded: past `capacity` the oldest are forgotten, which only leaves them
+/// to the republisher's search for flagged jobs, as if another replica had written them.
 final class OwedChanges: Sendable {
+    /// A job owed, with the newest version of it owed.
+    struct Owed: Sendable, Hashable {
+        var name: String
+        var version: Int
+    }
+
     private struct State {
-        /// Each owed job's record, with the order in which the job was first owed.
-        var records: [String: (record: JobRecord, sequence: Int)] = [:]
+        /// Each owed job's newest owed version, with the order in which the job was first owed.
+        var versions: [String: (version: Int, sequence: Int)] = [:]
         var nextSequence = 0
     }
 
@@ -20,23 +28,21 @@ final class OwedChanges: Sendable {
         self.capacity = capacity
     }
 
-    /// Remembers `record` as owed, unless a newer write of the job is owed already.
+    /// Remembers that `record`'s changes are owed, unless a newer write of the job is owed already.
     func owe(_ record: JobRecord) {
         guard let newest = record.newestOwedVersion else { return }
         state.withLock { state in
-            if let known = state.records[record.name] {
-                if (known.record.newestOwedVersion ?? .min) < newest {
-                    state.records[record.name] = (record, known.sequence)
-                }
+            if let known = state.versions[record.name] {
+                if known.version < newest { state.versions[record.name] = (newest, known.sequence) }
                 return
             }
-            state.records[record.name] = (record, state.nextSequence)
+            state.versions[record.name] = (newest, state.nextSequence)
             state.nextSequence += 1
             // Rare (a long broker outage under load), so a scan is cheap enough.
-            if state.records.count > capacity,
-                let oldest = state.records.min(by: { $0.value.sequence < $1.value.sequence })?.key
+            if state.versions.count > capacity,
+                let oldest = state.versions.min(by: { $0.value.sequence < $1.value.sequence })?.key
             {
-                state.records[oldest] = nil
+                state.versions[oldest] = nil
             }
         }
     }
@@ -44,17 +50,18 @@ final class OwedChanges: Sendable {
     /// Forgets the job's owed write if it is at `version` or older: it was published.
     func settle(_ name: String, upTo version: Int) {
         state.withLock { state in
-            guard let known = state.records[name], (known.record.newestOwedVersion ?? .min) <= version else { return }
-            state.records[name] = nil
+            guard let known = state.versions[name], known.version <= version else { return }
+            state.versions[name] = nil
         }
     }
 
-    /// The owed records, oldest first, leaving out jobs whose delivery is under way.
-    func records(excluding inFlight: InFlight) -> [JobRecord] {
-        state.withLock { $0.records.values.sorted { $0.sequence < $1.sequence }.map(\.record) }
+    /// The owed jobs, oldest first, leaving out jobs whose delivery is under way.
+    func owed(excluding inFlight: InFlight) -> [Owed] {
+        state.withLock { $0.versions.sorted { $0.value.sequence < $1.value.sequence } }
+            .map { Owed(name: $0.key, version: $0.value.version) }
             .filter { !inFlight.contains($0.name) }
     }
 
     /// How many jobs are owed.
-    var count: Int { state.withLock { $0.records.count } }
+    var count: Int { state.withLock { $0.versions.count } }
 }

@@ -25,6 +25,9 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     public var outbox: [OutboxEntry]
     /// When the oldest unpublished change was stored (the republisher leaves fresh ones to their writer).
     public var outboxSince: Date?
+    /// Read from a document flagged without `outboxVersion`: written before that field existed, or
+    /// rewritten by a service that predates it during an upgrade. Such a flag is cleared by the job's version.
+    public private(set) var isFlaggedWithoutOutboxVersion = false
 
     public init(job: StoredJob, outbox: [OutboxEntry] = [], outboxSince: Date? = nil) {
         self.job = job
@@ -72,6 +75,7 @@ extension JobRecord: Codable {
         let container = try decoder.container(keyedBy: Keys.self)
         outbox = try container.decodeIfPresent([OutboxEntry].self, forKey: .outboxEvents) ?? []
         outboxSince = try container.decodeIfPresent(Date.self, forKey: .outboxSince)
+        isFlaggedWithoutOutboxVersion = !outbox.isEmpty && !container.contains(.outboxVersion)
     }
 
     public func encode(to encoder: any Encoder) throws {

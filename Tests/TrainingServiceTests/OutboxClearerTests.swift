@@ -47,6 +47,12 @@ import TideTestSupport
             return record
         }
 
+        /// An outbox on this database, its clears paced by `quiet` and `longestWait`.
+        func outbox(_ publisher: any JobEventPublishing, quiet: Duration, longestWait: Duration) -> Outbox {
+            Outbox(jobs: jobs, publisher: publisher, pacing: OutboxClearerTests.pacing(quiet: quiet, longestWait: longestWait),
+                   logger: OutboxClearerTests.logger)
+        }
+
         /// The names of the jobs still flagged, sorted.
         func stillFlagged() async throws -> [String] {
             try await collection.find([JobRecord.outboxField: true]).map(\.name).sorted()
@@ -146,9 +152,7 @@ import TideTestSupport
         let published = try await fixture.flagged("published")
         try await fixture.flagged("orphan")
         let publisher = CountingPublisher()
-        let outbox = Outbox(
-            jobs: fixture.jobs, publisher: publisher,
-            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        let outbox = fixture.outbox(publisher, quiet: .seconds(60), longestWait: .seconds(120))
         #expect(await outbox.deliver(published, waitingAtMost: .seconds(10)))
         #expect(try await fixture.stillFlagged() == ["orphan", "published"])
         // The orphan (stored by a replica that died before publishing) goes out; the published job does not again.
@@ -161,9 +165,7 @@ import TideTestSupport
     @Test func aWriteThatCarriesThePublishedChangeOverDoesNotUndoTheClear() async throws {
         let fixture = try await Fixture.make()
         let published = try await fixture.flagged("scheduled")
-        let outbox = Outbox(
-            jobs: fixture.jobs, publisher: CountingPublisher(),
-            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        let outbox = fixture.outbox(CountingPublisher(), quiet: .seconds(60), longestWait: .seconds(120))
         #expect(await outbox.deliver(published, waitingAtMost: .seconds(10)))
         // The scheduler rewrites the job as it read it, the published change still in its outbox.
         var scheduled = try #require(try await fixture.jobs.get("scheduled"))
@@ -186,18 +188,19 @@ import TideTestSupport
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await fixture.stillFlagged().count == 8, "five queued clears wait for a quiet moment")
         for index in 5..<8 { await clearer.clear(name: "burst-\(index)", version: 1) }
-        // Eight queued, past the six allowed: written down to below six without a quiet moment.
+        // Eight queued, past the six allowed: chunks are written without a quiet moment.
         try await eventually(timeout: .seconds(20)) { try await fixture.stillFlagged().count <= 4 }
         await fixture.close()
     }
 
     @Test func aChangeThatCouldNotBePublishedIsRetriedFromMemoryBeforeAnyoneSearches() async throws {
         let fixture = try await Fixture.make()
-        let record = try await fixture.flagged("retried")
+        // Stored just now: a search for flags older than the grace cannot find it.
+        var record = try Fixture.record("retried", version: 1)
+        record.outboxSince = Date()
+        try await fixture.collection.insert(record)
         let publisher = CountingPublisher(failures: 1)
-        let outbox = Outbox(
-            jobs: fixture.jobs, publisher: publisher,
-            pacing: Self.pacing(quiet: .milliseconds(50), longestWait: .seconds(1)), logger: Self.logger)
+        let outbox = fixture.outbox(publisher, quiet: .milliseconds(50), longestWait: .seconds(1))
         #expect(await !outbox.deliver(record, waitingAtMost: .seconds(10)))
         #expect(outbox.owed.count == 1)
         // A grace of an hour: no search would find it yet, the replica's own memory does.
@@ -209,12 +212,53 @@ import TideTestSupport
         await fixture.close()
     }
 
+    @Test func whileARetryHangsNoOtherStartsAndAChangeClearedMeanwhileIsForgotten() async throws {
+        let fixture = try await Fixture.make()
+        let publisher = HangingPublisher()
+        let outbox = fixture.outbox(publisher, quiet: .milliseconds(50), longestWait: .seconds(1))
+        for name in ["first", "second"] {
+            var record = try Fixture.record(name, version: 1)
+            record.outboxSince = Date()
+            try await fixture.collection.insert(record)
+            outbox.owed.owe(record)
+        }
+        // The broker hangs: the first retry waits, and later rounds start nothing more.
+        for _ in 0..<3 {
+            #expect(try await outbox.republish(now: Date(), grace: .seconds(3600), timeout: .milliseconds(100)) == 0)
+        }
+        #expect(publisher.started == ["first/1/created"])
+        // Meanwhile another replica published and cleared "second": it is forgotten, not sent again.
+        _ = try await fixture.collection.updateMany(
+            [JobRecord.fields.name: "second"],
+            ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": "", JobRecord.outboxVersionField: ""]])
+        publisher.release()
+        try await eventually(within: .seconds(10), "the hanging delivery ends") { !outbox.inFlight.contains("first") }
+        #expect(try await outbox.republish(now: Date(), grace: .seconds(3600), timeout: .seconds(5)) == 0)
+        #expect(outbox.owed.count == 0)
+        #expect(publisher.started == ["first/1/created"])
+        await fixture.close()
+    }
+
+    @Test func aFlagWrittenBeforeOutboxVersionExistedIsClearedOnceFound() async throws {
+        let fixture = try await Fixture.make()
+        let record = try await fixture.flagged("legacy")
+        // As a service that predates the field left it.
+        _ = try await fixture.collection.updateMany(
+            [JobRecord.fields.name: "legacy"], ["$unset": [JobRecord.outboxVersionField: ""]])
+        let publisher = CountingPublisher()
+        let outbox = fixture.outbox(publisher, quiet: .seconds(60), longestWait: .seconds(120))
+        #expect(try #require(try await fixture.jobs.get("legacy")).isFlaggedWithoutOutboxVersion)
+        #expect(try await outbox.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 1)
+        #expect(try await fixture.stillFlagged().isEmpty)
+        #expect(try await outbox.republish(now: Date(), grace: .zero, timeout: .seconds(10)) == 0)
+        #expect(publisher.messageIDs == ["legacy/\(record.version)/created"])
+        await fixture.close()
+    }
+
     @Test func aChangeMadeRightAfterAPublishDoesNotPublishThePublishedOneAgain() async throws {
         let fixture = try await Fixture.make()
         let publisher = CountingPublisher()
-        let outbox = Outbox(
-            jobs: fixture.jobs, publisher: publisher,
-            pacing: Self.pacing(quiet: .seconds(60), longestWait: .seconds(120)), logger: Self.logger)
+        let outbox = fixture.outbox(publisher, quiet: .seconds(60), longestWait: .seconds(120))
         let service = JobService(
             jobs: fixture.jobs, events: EventStore(fixture.store), outbox: outbox, configuration: APIConfiguration(),
             logger: Self.logger, clock: { Date() })
@@ -253,6 +297,22 @@ final class CountingPublisher: JobEventPublishing {
         }
         if fails { throw TestFailure("the broker is down") }
         published.withLock { $0.append("\(job.name)/\(entry.version)/\(entry.change.rawValue)") }
+    }
+}
+
+/// A publisher whose publishes wait until `release`, as while the broker does not answer.
+final class HangingPublisher: JobEventPublishing {
+    private let state = Mutex<(started: [String], released: Bool)>(([], false))
+
+    var started: [String] { state.withLock { $0.started } }
+
+    func release() { state.withLock { $0.released = true } }
+
+    func publish(_ entry: OutboxEntry, job: StoredJob) async throws {
+        state.withLock { $0.started.append("\(job.name)/\(entry.version)/\(entry.change.rawValue)") }
+        while !state.withLock({ $0.released }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
 
