@@ -121,7 +121,7 @@ public struct Outbox: Sendable {
             _ = try await jobs.collection.updateMany(
                 [fields.name: .string(record.name), fields.version: .int(record.version),
                  JobRecord.outboxVersionField: ["$exists": false]],
-                ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": ""]])
+                OutboxClearer.clearing)
         } catch {
             logger.warning(
                 "could not clear an outbox flag; its events will be published again",

@@ -150,6 +150,12 @@ actor OutboxClearer {
         return chunk
     }
 
+    /// The update that clears a job's outbox: no flag, no entries, no stamps.
+    static let clearing: BSONValue = [
+        "$set": [JobRecord.outboxField: false, "outboxEvents": []],
+        "$unset": [StoreSchema.outboxSinceField: "", JobRecord.outboxVersionField: ""],
+    ]
+
     /// One update per version: `{name: {$in: names}, outboxVersion: v}` is an index lookup per name,
     /// where an `$or` of (name, version) pairs made SecantusDB scan the collection.
     private func write(_ chunk: [Int: [String]]) async {
@@ -161,9 +167,7 @@ actor OutboxClearer {
                 JobRecord.outboxVersionField: .int(version),
             ]
             do {
-                _ = try await collection.updateMany(
-                    filter,
-                    ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": "", JobRecord.outboxVersionField: ""]])
+                _ = try await collection.updateMany(filter, Self.clearing)
             } catch {
                 logger.warning(
                     "could not clear outbox flags; those events will be published again",

@@ -230,7 +230,7 @@ import TideTestSupport
         // Meanwhile another replica published and cleared "second": it is forgotten, not sent again.
         _ = try await fixture.collection.updateMany(
             [JobRecord.fields.name: "second"],
-            ["$set": [JobRecord.outboxField: false, "outboxEvents": []], "$unset": ["outboxSince": "", JobRecord.outboxVersionField: ""]])
+            OutboxClearer.clearing)
         publisher.release()
         try await eventually(within: .seconds(10), "the hanging delivery ends") { !outbox.inFlight.contains("first") }
         #expect(try await outbox.republish(now: Date(), grace: .seconds(3600), timeout: .seconds(5)) == 0)
