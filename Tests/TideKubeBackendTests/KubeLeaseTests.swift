@@ -4,8 +4,11 @@ import Testing
 
 /// Leader election on the fake API server's Leases.
 @Suite(.serialized) struct KubeLeaseTests {
+    /// A 9 s lease: its holder gives up 6 s after its last renewal was sent. CI starts every
+    /// suite at once, and the fake API server (a Python process) has then kept a renewal
+    /// unanswered for 2 s, the deadline of a 3 s lease.
     func lease(_ cluster: FakeCluster, _ identity: String) -> KubeLease {
-        KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: identity, seconds: 3)
+        KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: identity, seconds: 9)
     }
 
     func holder(_ cluster: FakeCluster) async throws -> String? {
@@ -22,8 +25,8 @@ import Testing
             let keeping = Task { try await first.keep(heldSince: heldSince) }
             let second = lease(cluster, "two")
             let waiting = Task { try await second.acquire() }
-            // While the first renews, the second waits (well past the 3 s duration).
-            try await Task.sleep(for: .seconds(4.5))
+            // While the first renews, the second waits (well past the 9 s duration).
+            try await Task.sleep(for: .seconds(13.5))
             let renewing = try await holder(cluster)
             if renewing != "one" {
                 keeping.cancel()
@@ -33,9 +36,9 @@ import Testing
             keeping.cancel()
             let stopped = ContinuousClock.now
             try await waiting.value
-            // The duration (3 s), plus up to a renewal period of staleness and a retry period of polling
-            // (0.6 s each), plus what a loaded test machine adds: well under four durations.
-            #expect(ContinuousClock.now - stopped < .seconds(12))
+            // The duration (9 s), plus up to a renewal period of staleness and a retry period of polling
+            // (1.8 s each), plus what a loaded test machine adds: well under three durations.
+            #expect(ContinuousClock.now - stopped < .seconds(27))
             #expect(try await holder(cluster) == "two")
         }
     }
