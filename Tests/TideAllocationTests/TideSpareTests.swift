@@ -70,4 +70,21 @@ import TideAllocation
         #expect(decision.workers("old") == 4, "the job expected to finish latest grows first")
         #expect(decision.workers("young") == 2)
     }
+    /// 5 GPUs free, nobody waiting, 200 s after both jobs last changed (the
+    /// settle is 600 s). `shrunk` was taken from 4 workers to 1 by a claim:
+    /// it grows back to its efficient width at once. `settled` runs at its
+    /// width and would gain from more, but growth past the width waits out
+    /// the settle.
+    @Test func aShrunkJobGrowsBackToItsWidthWithinTheSettleButNotPastIt() throws {
+        let decision = try allocate([
+            running(
+                "shrunk", on: [0], maximum: 4, requested: 4, submitted: 9_000, start: 9_000, changed: 9_800,
+                speedup: [1: 1, 4: 3.6], remaining: 30_000),
+            running(
+                "settled", on: [1, 2], maximum: 8, requested: 2, submitted: 9_000, start: 9_000, changed: 9_800,
+                speedup: [2: 2], remaining: 40_000),
+        ])
+        #expect(decision.workers("shrunk") == 4, "back to the width the claim took it from")
+        #expect(decision.workers("settled") == 2, "no growth past its width within the settle")
+    }
 }

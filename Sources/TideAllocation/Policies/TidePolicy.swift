@@ -40,8 +40,11 @@
 ///   GPUs shorten the longest completion times, not the shortest.
 /// - A running job grows only when the time it saves exceeds both
 ///   `growthRestarts` restarts and `growthFraction` of its remaining time,
-///   and not within `settleSeconds` of its last change. With curves known
-///   only where a job has run, this is what keeps resizes rare.
+///   and not past its efficient width within `settleSeconds` of its last
+///   change. With curves known only where a job has run, this is what keeps
+///   resizes rare. Back up to its efficient width it may grow at once: a job
+///   shrunk for a newcomer otherwise sat at what the claim left it for the
+///   whole settle while the GPUs freed meanwhile went to others.
 /// - Except on an underloaded cluster: when the efficient widths of all jobs
 ///   (running ones counted at most at theirs) leave `idleFraction` of the
 ///   GPUs idle, a job not resized since it started may grow 
@@ -128,7 +131,11 @@ struct TidePolicy: AllocationPolicy {
             {
                 return better
             }
-            if settling[index] { return job.current }
+            // The settle keeps a job from growing again soon after a change; growing back to its
+            // efficient width (after a shrink for a claim, or a start on what was free) is not
+            // speculative, and a job a newcomer took from would otherwise wait it out at the
+            // count the claim left it.
+            if settling[index] { return max(job.current, width[index]) }
             return Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured) ?? Int.max
         }
         let soonFree = jobs.indices.reduce(0) { total, index in
