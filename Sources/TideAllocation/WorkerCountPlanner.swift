@@ -61,9 +61,10 @@ struct WorkerCountPlanner {
         var gainWhenNoneWaits: ((Int, Int) -> Double)? = nil
         /// Whether a job that cannot be admitted at its admission width (and
         /// is not waiting for GPUs about to free) starts on the free GPUs
-        /// instead, when they hold its minimum: the bound on a wait. Else a
-        /// job wider than what the running jobs may ever give up waits for
-        /// ever, and the GPUs kept for it sit idle.
+        /// instead, when they hold its minimum, or else on what shrinking the
+        /// others to their minimums frees: the bound on a wait. Else a job
+        /// wider than what the running jobs may ever give up waits for ever,
+        /// and the GPUs kept for it sit idle.
         var admitAtWhatFits: (Int) -> Bool = { _ in false }
 
         /// Rigid policies run a job at its admission width or not at all.
@@ -229,6 +230,15 @@ struct WorkerCountPlanner {
             let fits = min(width, free / size)
             if fits >= job.minWorkers {
                 take(fits, for: index)
+                return
+            }
+            // Not even its minimum is free: what shrinking the others to
+            // their minimums gives, as any claim may take. Else running jobs
+            // that never shrink below their widths again (none arrives to
+            // shrink them, none is stopped for it) keep it out until they end.
+            let reachable = min(width, (free + shrinkableGPUs) / size)
+            if reachable >= job.minWorkers && reclaimByShrinking(reachable * size, for: index) {
+                take(reachable, for: index)
                 return
             }
         }

@@ -76,6 +76,20 @@ import TideSimulation
         }
     }
 
+    /// Found by the property above: `wide` arrives with the long jobs, which
+    /// take the whole cluster; the short jobs shrink them and they grow back,
+    /// and once the short ones are gone nothing is free and nothing arrives.
+    /// Starting on the free GPUs was not enough: none were free, so `wide`
+    /// waited 29,537 s, until the long jobs ended. It now shrinks them to
+    /// their minimums once it has waited its bound.
+    @Test func aWideJobThatArrivesWithTheLongOnesStartsOnceItsBoundHasPassed() throws {
+        let jobs = Self.trace(
+            nodes: 2, longJobs: 2, longWork: 100_000, wideArrival: 0, shortJobs: 6, shortWidth: 2, shortWork: 1_200, shortGap: 100)
+        let result = try ClusterSimulator.run(jobs, config: SimulationConfig(policy: "tide", nodes: 2))
+        let wide = try #require(result.jobs.first { $0.name == "wide" })
+        #expect(wide.firstStart - wide.arrival <= Self.longestWait(shortWork: 1_200), "wide waited \(wide.firstStart - wide.arrival) s")
+    }
+
     /// The case itself, on 8 GPUs: before the bound, `wide` waited 397,132 s
     /// (until the long jobs, at one worker since the short ones came,
     /// finished at 3.5 times their alone time) with 6 of 8 GPUs idle.
