@@ -116,22 +116,34 @@ public actor KubernetesBackend: ClusterBackend {
         let name = WorkerPod.name(of: launch.id)
         do {
             try await client.create(pod)
-        } catch let error as KubeAPIError {
+        } catch let error as KubeAPIError where error.code >= 400 {
             // 400 and 422: the API server found the pod invalid, which is the job's template's doing
             // (its message is the job's); anything else is the cluster's, said in full (403: see RBAC).
             let blamesJob = error.code == 400 || error.code == 422
             throw BackendError("the API server refused the pod \(name): \(blamesJob ? error.message : "\(error)")", blamesJob: blamesJob)
+        } catch {
+            // No answer (cancelled, timed out, the connection lost): the pod may have been created.
+            await deleteUnbound(name)
+            if let error = error as? KubeAPIError {
+                throw BackendError("the API server did not answer the creation of the pod \(name): \(error)", blamesJob: false)
+            }
+            throw error
         }
         do {
             try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
         } catch {
-            // Nothing else binds pods whose scheduler is Tide: left here, it would stay Pending for ever.
-            // In a task of its own, so a start cancelled between the create and the bind cleans up too.
-            stopping.insert(name)
-            let (client, namespace) = (self.client, configuration.namespace)
-            await Task { try? await client.deletePod(name, namespace: namespace, graceSeconds: 0) }.value
+            await deleteUnbound(name)
             throw error
         }
+    }
+
+    /// Deletes a pod this replica created and did not bind. Nothing else binds pods whose
+    /// scheduler is Tide: left there, it would stay Pending for ever. In a task of its own, so a
+    /// start cancelled between the create and the bind cleans up too.
+    private func deleteUnbound(_ name: String) async {
+        stopping.insert(name)
+        let (client, namespace) = (self.client, configuration.namespace)
+        await Task { try? await client.deletePod(name, namespace: namespace, graceSeconds: 0) }.value
     }
 
     /// Binds a pod to its node and says so in an event on the pod.

@@ -128,6 +128,28 @@ import TideTestSupport
         }
     }
 
+    /// A gang start cancels its other workers' starts when one fails or time runs out: a create
+    /// the API server did but had not answered yet left a pod nobody would bind.
+    @Test func aStartCancelledBeforeItsCreateIsAnsweredLeavesNoPod() async throws {
+        try await FakeCluster.with { cluster in
+            try await cluster.addNode("gpu-1", gpus: "4")
+            let handle = cluster.backend()
+            _ = try await handle.backend.adopt()
+            // Pods are created at once; the answer comes 30 s later.
+            _ = try await cluster.client.send("POST", "/fake/slow", query: ["verb": "create", "resource": "pods", "seconds": "30"])
+            let backend = handle.backend
+            let starting = Task { try await backend.start(FakeCluster.launch("unanswered", node: "gpu-1")) }
+            try await eventually(within: .seconds(10), "the pod created") { try await cluster.pod("unanswered-r1-w0") != nil }
+            starting.cancel()
+            let began = ContinuousClock.now
+            let outcome = await starting.result
+            #expect(throws: (any Error).self) { try outcome.get() }
+            #expect(ContinuousClock.now - began < .seconds(20), "the cancelled start waited for the answer")
+            try await eventually(within: .seconds(10), "the unbound pod deleted") { try await cluster.pod("unanswered-r1-w0") == nil }
+            await handle.backend.shutdown()
+        }
+    }
+
     @Test func aPodTheAPIRejectsBlamesTheJobAndAnAPIServerAwayDoesNot() async throws {
         try await FakeCluster.with { cluster in
             try await cluster.addNode("gpu-1", gpus: "4")

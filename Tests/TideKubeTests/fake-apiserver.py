@@ -45,7 +45,9 @@ while every watch breaks and the history is compacted (only a list sees it);
 POST
 /fake/evict?namespace=N&name=P fails a pod as a node-pressure eviction does;
 POST /fake/exit?namespace=N&name=P&code=C ends a running pod's container with
-exit code C, as FAKE_EXIT_AFTER does, when the test (not a clock) decides.
+exit code C, as FAKE_EXIT_AFTER does, when the test (not a clock) decides;
+POST /fake/slow?verb=create&resource=R&seconds=S still creates such objects
+at once but answers S seconds later (an answer lost on the way).
 
     fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
 """
@@ -61,7 +63,7 @@ KUBELET = "--kubelet" in sys.argv[2:]
 
 lock = threading.Condition()
 state = {"rv": 1000, "objects": {"nodes": {}, "pods": {}, "events": {}, "leases": {}, "mpijobs": {}}, "history": [], "oldest": 1000,
-         "expired": 0, "generation": 0, "forbidden": set()}
+         "expired": 0, "generation": 0, "forbidden": set(), "slow": {}}
 # The API group of each kind beyond the core group.
 GROUPS = {"leases": ["apis", "coordination.k8s.io", "v1"], "mpijobs": ["apis", "kubeflow.org", "v1"]}
 
@@ -352,6 +354,12 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 state["forbidden"].add((query["verb"], query["resource"]))
             return self.reply(200, {})
+        if parts == ["fake", "slow"]:
+            # ?verb=create&resource=pods&seconds=S: done at once, answered S seconds later.
+            _, query = self.route()
+            with lock:
+                state["slow"][(query["verb"], query["resource"])] = float(query["seconds"])
+            return self.reply(200, {})
         if parts == ["fake", "evict"]:
             def evict(pod, query):
                 pod["status"] = {"phase": "Failed", "reason": "Evicted",
@@ -423,7 +431,12 @@ class Handler(BaseHTTPRequestHandler):
                 body.setdefault("status", {"phase": "Pending"})
             state["objects"][kind][key(body)] = body
             bump(kind, "ADDED", body)
-            self.reply(201, body)
+            created = json.loads(json.dumps(body))
+            delay = state["slow"].get(("create", kind))
+        # Outside the lock: the object is there for everyone while this answer is late.
+        if delay:
+            time.sleep(delay)
+        self.reply(201, created)
 
     # PATCH: JSON merge patch of an object (labels, status...).
     def do_PATCH(self):
