@@ -131,12 +131,14 @@ struct TidePolicy: AllocationPolicy {
             {
                 return better
             }
+            let beforeDip = Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured)
             // The settle keeps a job from growing again soon after a change; growing back to its
             // efficient width (after a shrink for a claim, or a start on what was free) is not
             // speculative, and a job a newcomer took from would otherwise wait it out at the
-            // count the claim left it.
-            if settling[index] { return max(job.current, width[index]) }
-            return Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured) ?? Int.max
+            // count the claim left it. Never past a measured dip: a job just taken back from
+            // one would go straight back into it, and out again, every round.
+            if settling[index] { return max(job.current, min(width[index], beforeDip ?? Int.max)) }
+            return beforeDip ?? Int.max
         }
         let soonFree = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
