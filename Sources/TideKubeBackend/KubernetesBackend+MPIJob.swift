@@ -72,7 +72,11 @@ extension KubernetesBackend {
             }
         } else if top < replicas {
             mpiReplicas[name] = top
-            try await patchReplicas(name, top)
+            do {
+                try await patchReplicas(name, top)
+            } catch where mpiReplicas[name] == 0 {
+                // The other workers stopped meanwhile and the MPIJob went: nothing is left to scale.
+            }
         }
     }
 

@@ -129,6 +129,11 @@ public actor KubernetesBackend: ClusterBackend {
             }
             throw error
         }
+        if stopping.contains(name) {
+            // Stopped while its create was under way: the stop's delete found nothing.
+            await deleteUnbound(name)
+            throw BackendError("the worker \(name) was stopped while its pod was being created", blamesJob: false)
+        }
         do {
             try await bind(name, to: launch.node, as: "worker \(launch.id.index + 1) of \(launch.workerCount)")
         } catch {
@@ -256,10 +261,31 @@ public actor KubernetesBackend: ClusterBackend {
             for (_, pod) in fresh.sorted(by: { $0.key < $1.key }) { observe(pod) }
         case .upserted(let pod):
             pods[pod.metadata.name] = pod
+            deleteIfStoppedBeforeCreated(pod)
             observe(pod)
         case .deleted(let pod):
             pods[pod.metadata.name] = nil
             gone(pod)
+        }
+    }
+
+    /// A worker pod Tide was asked to stop, seen unbound: its create reached the API server after
+    /// the stop's delete found nothing (a gang rolled back while its creates were in flight).
+    /// Nobody will bind it, so it goes now instead of staying Pending for ever.
+    private func deleteIfStoppedBeforeCreated(_ pod: KubePod) {
+        let name = pod.metadata.name
+        guard stopping.contains(name), pod.spec?.nodeName?.isEmpty ?? true, pod.metadata.deletionTimestamp == nil,
+            pod.metadata.labels?[MPIJobManifest.roleLabel] == nil
+        else { return }
+        let (client, namespace, logger) = (self.client, configuration.namespace, logger)
+        Task {
+            do {
+                try await client.deletePod(name, namespace: namespace, graceSeconds: 0)
+                logger.info("deleted a pod created after its stop", metadata: ["pod": "\(name)"])
+            } catch let error as KubeAPIError where error.isNotFound {
+            } catch {
+                logger.warning("could not delete a pod created after its stop", metadata: ["pod": "\(name)", "error": "\(error)"])
+            }
         }
     }
 

@@ -51,8 +51,12 @@ import Testing
 
             // Every pod ran on this type's nodes, and a job's new run began only after its old pods were gone.
             let history = try await stack.podHistory()
-            let nodesUsed = Set(try await stack.pods().values.map(\.node))
-            #expect(nodesUsed.isSubset(of: ["gpu-a", "gpu-b"]), "\(nodesUsed)")
+            let podsLeft = try await stack.pods()
+            let nodesUsed = Set(podsLeft.values.map(\.node))
+            let unbound = podsLeft.filter { $0.value.node.isEmpty }.keys.sorted()
+            #expect(
+                nodesUsed.isSubset(of: ["gpu-a", "gpu-b"]),
+                "\(nodesUsed); unbound: \(unbound), their history: \(history.filter { unbound.contains($0.name) }); scheduler: \(scheduler.log.suffix(4000))")
             for job in [first, second] {
                 let runs = Dictionary(grouping: history.filter { $0.name.hasPrefix(job + "-r") }) { entry in
                     Int(entry.name.dropFirst(job.count + 2).prefix { $0.isNumber }) ?? 0

@@ -150,6 +150,31 @@ import TideTestSupport
         }
     }
 
+    /// A gang rolled back while a create was on its way: the stop's delete found nothing, and the
+    /// create landed after it. The pod is neither bound nor left Pending.
+    @Test func aWorkerStoppedBeforeItsPodIsCreatedLeavesNoPod() async throws {
+        try await FakeCluster.with { cluster in
+            try await cluster.addNode("gpu-1", gpus: "4")
+            let handle = cluster.backend()
+            _ = try await handle.backend.adopt()
+            // Creates reach the store 2 s after they arrive.
+            _ = try await cluster.client.send(
+                "POST", "/fake/slow", query: ["verb": "create", "resource": "pods", "seconds": "2", "before": "1"])
+            let backend = handle.backend
+            let launch = FakeCluster.launch("late", node: "gpu-1")
+            let starting = Task { try await backend.start(launch) }
+            try await Task.sleep(for: .milliseconds(500))
+            try await backend.stop(launch.id, grace: .seconds(1))
+            #expect(try await cluster.pod("late-r1-w0") == nil, "the stop came before the create")
+            let outcome = await starting.result
+            #expect(throws: BackendError.self) { try outcome.get() }
+            try await eventually(within: .seconds(10), "the late pod deleted") { try await cluster.pod("late-r1-w0") == nil }
+            let bound = try await cluster.client.send("GET", "/fake/history")
+            #expect(!String(decoding: bound, as: UTF8.self).contains("gpu-1\"]"), "the late pod was bound")
+            await handle.backend.shutdown()
+        }
+    }
+
     @Test func aPodTheAPIRejectsBlamesTheJobAndAnAPIServerAwayDoesNot() async throws {
         try await FakeCluster.with { cluster in
             try await cluster.addNode("gpu-1", gpus: "4")

@@ -47,7 +47,8 @@ POST
 POST /fake/exit?namespace=N&name=P&code=C ends a running pod's container with
 exit code C, as FAKE_EXIT_AFTER does, when the test (not a clock) decides;
 POST /fake/slow?verb=create&resource=R&seconds=S still creates such objects
-at once but answers S seconds later (an answer lost on the way).
+at once but answers S seconds later (an answer lost on the way); with
+&before=1 it waits S seconds before creating (a request slow on the way).
 
     fake-apiserver.py TOKEN [--kubelet]    prints "port N" once it listens
 """
@@ -358,7 +359,7 @@ class Handler(BaseHTTPRequestHandler):
             # ?verb=create&resource=pods&seconds=S: done at once, answered S seconds later.
             _, query = self.route()
             with lock:
-                state["slow"][(query["verb"], query["resource"])] = float(query["seconds"])
+                state["slow"][(query["verb"], query["resource"])] = (float(query["seconds"]), query.get("before") == "1")
             return self.reply(200, {})
         if parts == ["fake", "evict"]:
             def evict(pod, query):
@@ -394,6 +395,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         if kind is None:
             return self.reply(*status(404, "NotFound", "the server could not find the requested resource"))
+        with lock:
+            wait, before = state["slow"].get(("create", kind), (0, False))
+        if wait and before and not name:
+            time.sleep(wait)
         with lock:
             if name and sub == "binding" and kind == "pods":
                 pod = state["objects"]["pods"].get(f"{namespace}/{name}")
@@ -432,9 +437,9 @@ class Handler(BaseHTTPRequestHandler):
             state["objects"][kind][key(body)] = body
             bump(kind, "ADDED", body)
             created = json.loads(json.dumps(body))
-            delay = state["slow"].get(("create", kind))
+            delay, _ = state["slow"].get(("create", kind), (0, False))
         # Outside the lock: the object is there for everyone while this answer is late.
-        if delay:
+        if delay and not before:
             time.sleep(delay)
         self.reply(201, created)
 
