@@ -182,6 +182,12 @@ import Testing
             let client = Client(api: stack.api)
             let job = try await client.create(Self.yaml("steady", accelerator: stack.accelerator, min: 2, max: 2, seconds: 20))
             #expect(try await client.waitFor(job, timeout: .seconds(30)) { $0 == "Running" } == "Running")
+            // The job is Running once its run is placed; its pods are created and bound after that. A
+            // leader killed in between leaves unbound pods, which the next one rightly starts over.
+            try await eventually(within: .seconds(30), "both pods bound and running") {
+                let pods = try await stack.pods().filter { $0.key.hasPrefix(job) }
+                return pods.count == 2 && pods.values.allSatisfy { !$0.node.isEmpty && $0.phase == "Running" }
+            }
             let podsBefore = Set(try await stack.pods().keys)
             leader.signal(SIGKILL)
             _ = await leader.waitForExit(timeout: .seconds(5))
