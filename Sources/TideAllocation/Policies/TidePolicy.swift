@@ -137,7 +137,12 @@ struct TidePolicy: AllocationPolicy {
             // speculative, and a job a newcomer took from would otherwise wait it out at the
             // count the claim left it. Never past a measured dip: a job just taken back from
             // one would go straight back into it, and out again, every round.
-            if settling[index] { return max(job.current, min(width[index], beforeDip ?? Int.max)) }
+            if settling[index] {
+                // Only after a resize (a shrink for a claim): a job never resized keeps its count.
+                let lastResize = snapshots[index].lastResizeTime
+                guard let lastResize, lastResize != snapshots[index].firstStartTime else { return job.current }
+                return max(job.current, min(width[index], beforeDip ?? Int.max))
+            }
             return beforeDip ?? Int.max
         }
         let soonFree = jobs.indices.reduce(0) { total, index in
