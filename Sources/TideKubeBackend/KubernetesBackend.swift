@@ -280,9 +280,9 @@ public actor KubernetesBackend: ClusterBackend {
         let (client, namespace, logger) = (self.client, configuration.namespace, logger)
         Task {
             do {
+                // A pod already gone is no error: `deletePod` returns on 404.
                 try await client.deletePod(name, namespace: namespace, graceSeconds: 0)
                 logger.info("deleted a pod created after its stop", metadata: ["pod": "\(name)"])
-            } catch let error as KubeAPIError where error.isNotFound {
             } catch {
                 logger.warning("could not delete a pod created after its stop", metadata: ["pod": "\(name)", "error": "\(error)"])
             }

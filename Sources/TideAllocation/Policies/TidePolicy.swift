@@ -115,11 +115,11 @@ struct TidePolicy: AllocationPolicy {
             return total + (job.isRunning ? min(job.current, width[index]) : width[index]) * job.gpusPerWorker
         }
         let underloaded = Double(problem.capacity - demand) >= Self.idleFraction * Double(problem.capacity)
+        let neverResized = snapshots.map { $0.lastResizeTime == nil || $0.lastResizeTime == $0.firstStartTime }
         let settling = jobs.indices.map { index -> Bool in
             let lastResize = snapshots[index].lastResizeTime, firstStart = snapshots[index].firstStartTime
             guard jobs[index].isRunning, let changed = lastResize ?? firstStart else { return false }
-            let neverResized = lastResize == nil || lastResize == firstStart
-            let settle = underloaded && neverResized ? Self.firstSettleSeconds : Self.settleSeconds
+            let settle = underloaded && neverResized[index] ? Self.firstSettleSeconds : Self.settleSeconds
             return problem.snapshot.now - changed < settle
         }
         let longestRunning = jobs.indices.filter { jobs[$0].isRunning }.map { key[$0] }.max() ?? -1
@@ -133,15 +133,12 @@ struct TidePolicy: AllocationPolicy {
             }
             let beforeDip = Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured)
             // The settle keeps a job from growing again soon after a change; growing back to its
-            // efficient width (after a shrink for a claim, or a start on what was free) is not
-            // speculative, and a job a newcomer took from would otherwise wait it out at the
-            // count the claim left it. Never past a measured dip: a job just taken back from
-            // one would go straight back into it, and out again, every round.
+            // efficient width after a resize (a shrink for a claim) is not speculative, and a job a
+            // newcomer took from would otherwise wait it out at the count the claim left it. A job
+            // never resized keeps its count. Never past a measured dip (the growth price refuses
+            // that too: the planning curve is flat past a dip).
             if settling[index] {
-                // Only after a resize (a shrink for a claim): a job never resized keeps its count.
-                let lastResize = snapshots[index].lastResizeTime
-                guard let lastResize, lastResize != snapshots[index].firstStartTime else { return job.current }
-                return max(job.current, min(width[index], beforeDip ?? Int.max))
+                return neverResized[index] ? job.current : max(job.current, min(width[index], beforeDip ?? Int.max))
             }
             return beforeDip ?? Int.max
         }
