@@ -6,46 +6,19 @@ import TideAllocation
 /// efficient width, and, when no job is waiting, to the job expected to
 /// finish latest after its submission. One 8-GPU node, at time 10,000.
 @Suite struct TideSpareTests {
-    /// A job running on `gpus` of the node since `start`, last resized at
-    /// `changed`, measured at the widths of `speedup`.
-    func running(
-        _ name: String, on gpus: [Int], minimum: Int = 1, maximum: Int, requested: Int, submitted: Double,
-        start: Double, changed: Double, speedup: [Int: Double], remaining: Double
-    ) -> String {
-        let widths = speedup.keys.sorted()
-        let table = widths.map { "\"\($0)\": \(speedup[$0]!)" }.joined(separator: ", ")
-        return """
-            {"name": "\(name)", "minWorkers": \(minimum), "maxWorkers": \(maximum), "requestedWorkers": \(requested),
-             "submitTime": \(submitted), "firstStartTime": \(start), "lastResizeTime": \(changed),
-             "runningSeconds": \(10_000 - start), "restartSeconds": 30,
-             "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths),
-             "remainingSeconds": \(remaining)}
-            """
-    }
-
-    func allocate(_ jobs: [String]) throws -> AllocationDecision {
-        let json = """
-            {"policy": "tide", "now": 10000, "minResizeInterval": 60,
-             "nodes": [{"name": "n1", "gpus": 8}], "jobs": [\(jobs.joined(separator: ", "))]}
-            """
-        let snapshot = try AllocationCoding.decodeSnapshot(Data(json.utf8))
-        let decision = try Allocator.allocate(snapshot)
-        #expect(violations(snapshot, decision).isEmpty)
-        return decision
-    }
-
     /// 2 GPUs free, nobody waiting. `shrunk` owns 4 workers (measured there)
     /// but was shrunk to 1 for a newcomer. AFS-L's rule would give a GPU to
     /// `quick` (600 s left) first, and the rule for when nobody waits would
-    /// share them with `old`; `shrunk` gets both back first.
+    /// share them with `old`; `shrunk` gets both back first. (`old` runs at
+    /// its minimum, so it cannot lend `quick` a worker either.)
     @Test func aShrunkJobGetsItsWidthBackBeforeOthersGrow() throws {
-        let decision = try allocate([
-            running("old", on: [0, 1], maximum: 4, requested: 2, submitted: 0, start: 100, changed: 100, speedup: [2: 2], remaining: 40_000),
-            running(
+        let decision = try tideRoundOnOneNode([
+            runningJob("old", on: [0, 1], minimum: 2, maximum: 4, requested: 2, submitted: 0, start: 100, changed: 100, speedup: [2: 2], remaining: 40_000),
+            runningJob(
                 "shrunk", on: [2], maximum: 4, requested: 4, submitted: 9_000, start: 9_000, changed: 9_300,
                 speedup: [1: 1, 4: 3.6], remaining: 30_000),
-            running("quick", on: [3], maximum: 2, requested: 1, submitted: 9_000, start: 9_000, changed: 9_000, speedup: [1: 1], remaining: 600),
-            running(
+            runningJob("quick", on: [3], maximum: 2, requested: 1, submitted: 9_000, start: 9_000, changed: 9_000, speedup: [1: 1], remaining: 600),
+            runningJob(
                 "filler", on: [4, 5], minimum: 2, maximum: 2, requested: 2, submitted: 0, start: 100, changed: 100,
                 speedup: [2: 2], remaining: 50_000),
         ])
@@ -58,12 +31,12 @@ import TideAllocation
     /// take them under AFS-L's rule, but `old`, submitted 10,000 s ago with
     /// 10,000 s left, is expected to finish last.
     @Test func withNobodyWaitingSpareGoesToTheLatestExpectedFinish() throws {
-        let decision = try allocate([
-            running("old", on: [0, 1], maximum: 4, requested: 2, submitted: 0, start: 100, changed: 100, speedup: [2: 2], remaining: 20_000),
-            running(
+        let decision = try tideRoundOnOneNode([
+            runningJob("old", on: [0, 1], maximum: 4, requested: 2, submitted: 0, start: 100, changed: 100, speedup: [2: 2], remaining: 20_000),
+            runningJob(
                 "young", on: [2, 3], maximum: 4, requested: 2, submitted: 9_000, start: 9_000, changed: 9_000,
                 speedup: [2: 2], remaining: 2_000),
-            running(
+            runningJob(
                 "filler", on: [4, 5], minimum: 2, maximum: 2, requested: 2, submitted: 0, start: 100, changed: 100,
                 speedup: [2: 2], remaining: 50_000),
         ])
@@ -76,11 +49,11 @@ import TideAllocation
     /// width and would gain from more, but growth past the width waits out
     /// the settle.
     @Test func aShrunkJobGrowsBackToItsWidthWithinTheSettleButNotPastIt() throws {
-        let decision = try allocate([
-            running(
+        let decision = try tideRoundOnOneNode([
+            runningJob(
                 "shrunk", on: [0], maximum: 4, requested: 4, submitted: 9_000, start: 9_000, changed: 9_800,
                 speedup: [1: 1, 4: 3.6], remaining: 30_000),
-            running(
+            runningJob(
                 "settled", on: [1, 2], maximum: 8, requested: 2, submitted: 9_000, start: 9_000, changed: 9_800,
                 speedup: [2: 2], remaining: 40_000),
         ])

@@ -38,6 +38,11 @@
 ///   submission (time since submission plus remaining time at its count)
 ///   that still gains from a worker: with nobody to make room for, spare
 ///   GPUs shorten the longest completion times, not the shortest.
+/// - Then a running job may borrow its next worker from a running job at
+///   least `lendRatio` times longer, one worker a round, when the time it
+///   saves exceeds what the lender loses over the loan and both restarts
+///   (`TideLending.swift`): on a full cluster, jobs of an hour or two
+///   otherwise ran at their requested width while jobs of days held theirs.
 /// - A running job grows only when the time it saves exceeds both
 ///   `growthRestarts` restarts and `growthFraction` of its remaining time,
 ///   and not past its efficient width within `settleSeconds` of its last
@@ -192,6 +197,7 @@ struct TidePolicy: AllocationPolicy {
             }
             if !changed { break }
         }
+        Self.lend(problem, counts: &counts, order: order, key: key, remaining: remaining, settling: settling, cap: cap)
         return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: jobs.count))
     }
 

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TideAllocation
+
+/// `tide`'s lending: on a full cluster, a running job takes its next worker
+/// from a running job at least four times longer when the time it saves
+/// exceeds what the lender loses and both restarts. One 8-GPU node, at time
+/// 10,000, nobody waiting and no GPU free.
+@Suite struct TideLendingTests {
+    /// `long` has about 83,000 s left on 6 workers, `short` 4,000 s on 1: a
+    /// second worker saves `short` about 2,000 s, and `long` loses one
+    /// sixth of its speed for those 2,000 s plus two restarts.
+    func cluster(long: String) -> [String] {
+        [
+            long,
+            runningJob("short", on: [6], maximum: 2, speedup: [1: 1], remaining: 4_000),
+            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
+        ]
+    }
+
+    @Test func aShortJobBorrowsAWorkerFromAMuchLongerOne() throws {
+        let decision = try tideRoundOnOneNode(cluster(long: runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000)))
+        #expect(decision.workers("short") == 2)
+        #expect(decision.workers("long") == 5)
+        #expect(decision.workers("fixed") == 1)
+    }
+
+    @Test func aLenderOnlyFourTimesLongerOrLessLendsNothing() throws {
+        // 60,000 one-worker seconds on 6 workers: 10,000 s, 2.5 times `short`'s.
+        let decision = try tideRoundOnOneNode(cluster(long: runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 60_000)))
+        #expect(decision.workers("short") == 1)
+        #expect(decision.workers("long") == 6)
+    }
+
+    @Test func aBorrowerThatSavesLessThanTheLenderLosesBorrowsNothing() throws {
+        // Measured at 2 workers 1.1 times as fast: a second worker saves `short` 364 s, less than the 661 s
+        // `long` would lose (a sixth of its speed over the 3,636 s of the loan, and two restarts).
+        let decision = try tideRoundOnOneNode([
+            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
+            runningJob("short", on: [6], maximum: 2, requested: 1, speedup: [1: 1, 2: 1.1], remaining: 4_000),
+            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
+        ])
+        #expect(decision.workers("short") == 1)
+        #expect(decision.workers("long") == 6)
+    }
+
+    @Test func aSettlingHigherPriorityOrNonPreemptibleJobLendsNothing() throws {
+        let lenders = [
+            runningJob("long", on: Array(0...5), maximum: 8, changed: 9_700, speedup: [6: 6], remaining: 500_000),
+            runningJob("long", on: Array(0...5), maximum: 8, priority: 1, speedup: [6: 6], remaining: 500_000),
+            runningJob("long", on: Array(0...5), maximum: 8, preemptible: false, speedup: [6: 6], remaining: 500_000),
+        ]
+        for lender in lenders {
+            let decision = try tideRoundOnOneNode(cluster(long: lender))
+            #expect(decision.workers("short") == 1, "\(lender)")
+            #expect(decision.workers("long") == 6, "\(lender)")
+        }
+    }
+
+    @Test func aLenderKeepsItsMinimum() throws {
+        let decision = try tideRoundOnOneNode(
+            cluster(long: runningJob("long", on: Array(0...5), minimum: 6, maximum: 8, speedup: [6: 6], remaining: 500_000)))
+        #expect(decision.workers("short") == 1)
+        #expect(decision.workers("long") == 6)
+    }
+}
