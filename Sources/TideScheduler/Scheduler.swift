@@ -143,6 +143,9 @@ public actor Scheduler {
         let decision = try await allocator.allocate(snapshot)
         let plan = RoundPlan.plan(decision, jobs: snapshot.jobs.compactMap { jobs[$0.name] })
         timings.allocate = lap()
+        for (name, change) in plan.changes.sorted(by: { $0.key < $1.key }) {
+            logger.info("round changes a job", metadata: ["job": "\(name)", "change": "\(change)"])
+        }
         try await storePolicyState(plan.policyState)
         // Safe order: everything that frees GPUs first, all at once; then starts.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -384,9 +387,11 @@ public actor Scheduler {
         let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
         jobs[name] = job
         try await storage.save(job.record, job: name)
-        for launch in launches { try await backend.start(launch) }
+        // Status and history before the starts: once the new workers run, their exits may
+        // complete the job (a short one, within a second), and "Completed" must come last.
         try await setStatus(name, state: .running, workers: count, message: "")
         try await history(name, "Resized", "live: \(count) workers")
+        for launch in launches { try await backend.start(launch) }
     }
 
     // MARK: Exits

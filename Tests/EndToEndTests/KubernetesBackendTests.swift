@@ -212,7 +212,7 @@ import Testing
             let events = try await client.events(job)
             #expect(
                 created == podsBefore,
-                "pods created: \(created.sorted()), before the takeover: \(podsBefore.sorted()); events: \(events); standby's log: \(standby.log.suffix(6000))")
+                "pods created: \(created.sorted()), before the takeover: \(podsBefore.sorted()); events: \(events); leader's log: \(leader.log.suffix(4000)); standby's log: \(standby.log.suffix(6000))")
             await standby.stop()
         }
     }
