@@ -233,7 +233,7 @@ import Testing
             _ = try await stack.kube("POST", "/fake/slow?verb=create&resource=pods&seconds=3")
             let client = Client(api: stack.api)
             let job = try await client.create(
-                KubernetesSchedulerTests.yaml("steady", accelerator: stack.accelerator, min: 2, max: 2, seconds: 20))
+                KubernetesSchedulerTests.yaml("stalled", accelerator: stack.accelerator, min: 2, max: 2, seconds: 20))
             try await eventually(within: .seconds(30), "both pods created") {
                 try await stack.pods().filter { $0.key.hasPrefix(job) }.count == 2
             }
