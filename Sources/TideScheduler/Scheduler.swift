@@ -25,6 +25,10 @@ public actor Scheduler {
     private let requestRound: @Sendable (_ after: Duration) -> Void
 
     private var jobs: [String: ManagedJob] = [:]
+    /// Jobs whose completion is being recorded: still held (the status write reads
+    /// them), but a round's start, shrink or growth that awaited meanwhile must
+    /// leave them alone.
+    private var completing: Set<String> = []
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
     /// When every job was last read; a round reads them all again once it is `fullRefreshSeconds` old.
@@ -302,7 +306,8 @@ public actor Scheduler {
     static let startSettledSeconds = 60.0
 
     private func startRun(_ name: String, slots: [WorkerSlot]) async throws {
-        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty else { return }
+        // A restart's stop awaited: the job may have completed meanwhile.
+        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty, !completing.contains(name) else { return }
         let launches: [WorkerLaunch]
         do {
             launches = try self.launches.launches(job: job, run: job.record.run + 1, slots: slots, workerCount: slots.count)
@@ -370,7 +375,8 @@ public actor Scheduler {
             }
             try await group.waitForAll()
         }
-        guard var current = jobs[name], current.record.run == run else { return }
+        // The stops awaited: the job may have completed meanwhile (its run then has no workers).
+        guard var current = jobs[name], current.record.run == run, current.hasWorkers, !completing.contains(name) else { return }
         current.record.resizeLive(
             to: current.record.workers.filter { !removing.contains($0.index) }, at: clock(),
             gpusPerWorker: current.spec.gpusPerWorker)
@@ -381,7 +387,7 @@ public actor Scheduler {
     }
 
     private func grow(_ name: String, adding: [WorkerSlot]) async throws {
-        guard var job = jobs[name], job.hasWorkers else { return }
+        guard var job = jobs[name], job.hasWorkers, !completing.contains(name) else { return }
         job.record.resizeLive(to: job.record.workers + adding, at: clock(), gpusPerWorker: job.spec.gpusPerWorker)
         let count = job.record.workers.count
         let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
@@ -409,6 +415,8 @@ public actor Scheduler {
             jobs[job.name] = job
             try await storage.save(job.record, job: job.name)
         case .completed:
+            completing.insert(job.name)
+            defer { completing.remove(job.name) }
             job.record.finishedWorkers.append(exit.id.index)
             job.record.endRun(at: exit.endedAt, gpusPerWorker: job.spec.gpusPerWorker)
             jobs[job.name] = job
