@@ -29,6 +29,12 @@ public actor Scheduler {
     /// them), but a round's start, shrink or growth that awaited meanwhile must
     /// leave them alone.
     private var completing: Set<String> = []
+    /// Counts the jobs an exit ended (completed, failed, moved), and when each was: a
+    /// refresh whose reads were under way meanwhile read the job's status from before
+    /// the change, and must not hold it again (a round then started a new run of a
+    /// completed job).
+    private var removals = 0
+    private var removedAt: [String: Int] = [:]
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
     /// When every job was last read; a round reads them all again once it is `fullRefreshSeconds` old.
@@ -189,7 +195,8 @@ public actor Scheduler {
     /// estimates), every estimate after a metrics event, and the nodes.
     private func refresh(_ cause: RoundCause) async throws {
         var added: [String] = []
-        for stored in try await storage.jobs(named: cause.jobs.sorted()) {
+        let epoch = removals
+        for stored in try await storage.jobs(named: cause.jobs.sorted()) where !endedSince(epoch, stored.name) {
             let name = stored.name
             let active = stored.spec.accelerator == settings.accelerator && !stored.status.state.isTerminal
             if var held = jobs[name], active || held.hasWorkers {
@@ -217,11 +224,12 @@ public actor Scheduler {
 
     private func refresh() async throws {
         lastFullRefresh = clock()
+        let epoch = removals
         let active = try await storage.activeJobs(accelerator: settings.accelerator)
         var next: [String: ManagedJob] = [:]
         let names = Set(active.map(\.name)).union(jobs.filter { $0.value.hasWorkers }.map(\.key))
         let info = try await storage.info(jobs: names.sorted())
-        for stored in active {
+        for stored in active where !endedSince(epoch, stored.name) {
             next[stored.name] = ManagedJob(stored: stored, record: jobs[stored.name]?.record ?? info[stored.name]?.scheduler ?? SchedulerRecord())
         }
         // Jobs that left the active list with workers still up (canceled) stay until stopped.
@@ -230,7 +238,7 @@ public actor Scheduler {
             if let stored = try await storage.job(named: name) { held.stored = stored }
             next[name] = held
         }
-        jobs = next
+        jobs = next.filter { !endedSince(epoch, $0.key) }
         estimates = info.compactMapValues(\.estimate)
         nodes = try await storage.nodes(accelerator: settings.accelerator)
     }
@@ -424,7 +432,7 @@ public actor Scheduler {
             let written = try await setStatus(job.name, state: .completed, workers: 0, message: "all workers exited 0")
             try await history(
                 job.name, "Completed", "after \(job.record.resizes) resizes and \(job.record.retries) retries", after: written)
-            jobs[job.name] = nil
+            forgetEnded(job.name)
             requestRound(.zero)
         case .retry(let message, let backoff):
             try await stopRun(job.name)
@@ -452,7 +460,7 @@ public actor Scheduler {
     private func failBack(_ name: String, to accelerator: String, because reason: String) async throws {
         let message = "\(reason); failing back to \(accelerator)"
         guard let moved = try await storage.move(job: name, to: accelerator, message: message) else { return }
-        jobs[name] = nil
+        forgetEnded(name)
         try await history(name, "FailedBack", message, after: moved)
         do {
             try await announcer.announceMoved(moved)
@@ -481,10 +489,24 @@ public actor Scheduler {
         }
     }
 
+    /// Lets go of a job an exit ended; see `removedAt`.
+    private func forgetEnded(_ name: String) {
+        jobs[name] = nil
+        removals += 1
+        removedAt[name] = removals
+        // Only refreshes under way need the entries; keep the map bounded.
+        if removedAt.count > 10_000 { removedAt = removedAt.filter { $0.value > removals - 1_000 } }
+    }
+
+    /// Whether `name` was let go by an exit after `epoch` (a value of `removals`).
+    private func endedSince(_ epoch: Int, _ name: String) -> Bool {
+        (removedAt[name] ?? 0) > epoch
+    }
+
     private func fail(_ name: String, message: String) async throws {
         let written = try await setStatus(name, state: .failed, workers: 0, message: message)
         try await history(name, "Failed", message, after: written)
-        jobs[name] = nil
+        forgetEnded(name)
         requestRound(.zero)
     }
 
