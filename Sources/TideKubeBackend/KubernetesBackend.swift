@@ -147,8 +147,15 @@ public actor KubernetesBackend: ClusterBackend {
     /// start cancelled between the create and the bind cleans up too.
     private func deleteUnbound(_ name: String) async {
         stopping.insert(name)
-        let (client, namespace) = (self.client, configuration.namespace)
-        await Task { try? await client.deletePod(name, namespace: namespace, graceSeconds: 0) }.value
+        let (client, namespace, logger) = (self.client, configuration.namespace, logger)
+        await Task {
+            do {
+                // A pod already gone is no error: `deletePod` returns on 404.
+                try await client.deletePod(name, namespace: namespace, graceSeconds: 0)
+            } catch {
+                logger.warning("could not delete an unbound worker pod", metadata: ["pod": "\(name)", "error": "\(error)"])
+            }
+        }.value
     }
 
     /// Binds a pod to its node and says so in an event on the pod.
@@ -277,16 +284,7 @@ public actor KubernetesBackend: ClusterBackend {
         guard stopping.contains(name), pod.spec?.nodeName?.isEmpty ?? true, pod.metadata.deletionTimestamp == nil,
             pod.metadata.labels?[MPIJobManifest.roleLabel] == nil
         else { return }
-        let (client, namespace, logger) = (self.client, configuration.namespace, logger)
-        Task {
-            do {
-                // A pod already gone is no error: `deletePod` returns on 404.
-                try await client.deletePod(name, namespace: namespace, graceSeconds: 0)
-                logger.info("deleted a pod created after its stop", metadata: ["pod": "\(name)"])
-            } catch {
-                logger.warning("could not delete a pod created after its stop", metadata: ["pod": "\(name)", "error": "\(error)"])
-            }
-        }
+        Task { await deleteUnbound(name) }
     }
 
     /// Reports the end of a pod seen ending (once).

@@ -69,6 +69,15 @@ final class KubeStack: Sendable {
         for process in processes.reversed() { await process.stop() }
     }
 
+    /// Two replicas of this type's scheduler: `replica-1` leading, `replica-2` standing by.
+    func startLeaderAndStandby(leaseSeconds: Int) async throws -> (leader: ChildProcess, standby: ChildProcess) {
+        let leader = try startScheduler(identity: "replica-1", leaseSeconds: leaseSeconds)
+        _ = try await leader.waitForLog("scheduling")
+        let standby = try startScheduler(identity: "replica-2", leaseSeconds: leaseSeconds)
+        _ = try await standby.waitForLog("standing by")
+        return (leader, standby)
+    }
+
     /// Starts a scheduler replica named `identity`; returns it without waiting for it to lead.
     func startScheduler(identity: String, leaseSeconds: Int = 3) throws -> ChildProcess {
         try ChildProcess(

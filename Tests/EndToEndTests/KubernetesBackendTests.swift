@@ -177,10 +177,7 @@ import Testing
             // A lease long enough that a leader slowed by a loaded machine still renews in time: with 5 s, one
             // renewal left unanswered for 2.3 s ends the leader's term; in the middle of its gang start, the
             // standby then rightly starts run 2 over the unbound pods (see KubernetesStalledLeaderTests).
-            let leader = try stack.startScheduler(identity: "replica-1", leaseSeconds: 9)
-            _ = try await leader.waitForLog("scheduling")
-            let standby = try stack.startScheduler(identity: "replica-2", leaseSeconds: 9)
-            _ = try await standby.waitForLog("standing by")
+            let (leader, standby) = try await stack.startLeaderAndStandby(leaseSeconds: 9)
             let client = Client(api: stack.api)
             let job = try await client.create(Self.yaml("steady", accelerator: stack.accelerator, min: 2, max: 2, seconds: 35))
             #expect(try await client.waitFor(job, timeout: .seconds(30)) { $0 == "Running" } == "Running")
@@ -225,10 +222,7 @@ import Testing
     @Test func aLeaderStalledInItsGangStartLosesTheLeaseAndTheStandbyStartsTheRunOver() async throws {
         try await KubeStack.with { stack in
             try await stack.addNode("gpu-a", gpus: 2)
-            let leader = try stack.startScheduler(identity: "replica-1", leaseSeconds: 5)
-            _ = try await leader.waitForLog("scheduling")
-            let standby = try stack.startScheduler(identity: "replica-2", leaseSeconds: 5)
-            _ = try await standby.waitForLog("standing by")
+            let (leader, standby) = try await stack.startLeaderAndStandby(leaseSeconds: 5)
             // Pod creates are answered 3 s late (the pods exist at once): the leader sits in its gang start.
             _ = try await stack.kube("POST", "/fake/slow?verb=create&resource=pods&seconds=3")
             let client = Client(api: stack.api)

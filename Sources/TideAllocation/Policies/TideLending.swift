@@ -25,11 +25,9 @@ extension TidePolicy {
     /// non-preemptible; a lender keeps its minimum and never lends to a lower
     /// priority; a borrower stays within its growth cap.
     static func lend(
-        _ problem: AllocationProblem, counts: inout [Int], order: [Int], key: [Double], remaining: [Double], settling: [Bool], cap: [Int]
+        _ problem: AllocationProblem, counts: inout [Int], rank: [Int], key: [Double], remaining: [Double], settling: [Bool], cap: [Int]
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
-        var rank = Array(repeating: 0, count: jobs.count)
-        for (position, index) in order.enumerated() { rank[index] = position }
         func steady(_ index: Int) -> Bool {
             let job = jobs[index]
             return job.isRunning && !job.recentlyResized && job.floor == 0 && !settling[index]
