@@ -242,7 +242,9 @@ let package = Package(
         .testTarget(
             name: "TideSchedulerTests",
             dependencies: [
-                "TideScheduler", "TideAllocation", "TideBackend", "TideCore", "TideJobs",
+                "TideScheduler", "TideAllocation", "TideBackend", "TideCore", "TideJobs", "TideStore", "TideLocalBackend",
+                "TideTestSupport", "tide-worker-shim",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         // The whole stack as processes on the real broker and database, with real workers.

@@ -25,10 +25,13 @@ public actor Scheduler {
     private let requestRound: @Sendable (_ after: Duration) -> Void
 
     private var jobs: [String: ManagedJob] = [:]
-    /// Jobs whose completion is being recorded: still held (the status write reads
-    /// them), but a round's start, shrink or growth that awaited meanwhile must
-    /// leave them alone.
-    private var completing: Set<String> = []
+    /// Jobs whose exit is being handled (a completion, a failure, a retry, a
+    /// failback, a time limit): still held (the stops and status writes read them),
+    /// but a round's start, shrink or growth that awaited meanwhile must leave them
+    /// alone. It planned from the job as it was, and would start a new run of a job
+    /// that is completing or failing, or one whose retry backoff is not yet set.
+    /// Counted: two exits of one job may be handled at once.
+    private var exiting: [String: Int] = [:]
     /// Counts the jobs an exit ended (completed, failed, moved), and when each was: a
     /// refresh whose reads were under way meanwhile read the job's status from before
     /// the change, and must not hold it again (a round then started a new run of a
@@ -315,7 +318,7 @@ public actor Scheduler {
 
     private func startRun(_ name: String, slots: [WorkerSlot]) async throws {
         // A restart's stop awaited: the job may have completed meanwhile.
-        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty, !completing.contains(name) else { return }
+        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty, exiting[name] == nil else { return }
         let launches: [WorkerLaunch]
         do {
             launches = try self.launches.launches(job: job, run: job.record.run + 1, slots: slots, workerCount: slots.count)
@@ -384,7 +387,7 @@ public actor Scheduler {
             try await group.waitForAll()
         }
         // The stops awaited: the job may have completed meanwhile (its run then has no workers).
-        guard var current = jobs[name], current.record.run == run, current.hasWorkers, !completing.contains(name) else { return }
+        guard var current = jobs[name], current.record.run == run, current.hasWorkers, exiting[name] == nil else { return }
         current.record.resizeLive(
             to: current.record.workers.filter { !removing.contains($0.index) }, at: clock(),
             gpusPerWorker: current.spec.gpusPerWorker)
@@ -395,7 +398,7 @@ public actor Scheduler {
     }
 
     private func grow(_ name: String, adding: [WorkerSlot]) async throws {
-        guard var job = jobs[name], job.hasWorkers, !completing.contains(name) else { return }
+        guard var job = jobs[name], job.hasWorkers, exiting[name] == nil else { return }
         job.record.resizeLive(to: job.record.workers + adding, at: clock(), gpusPerWorker: job.spec.gpusPerWorker)
         let count = job.record.workers.count
         let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
@@ -415,7 +418,11 @@ public actor Scheduler {
         // Every job with workers is held (loaded at start-up before exits are judged); an exit
         // of a job no longer held belongs to a job already finished.
         guard var job = jobs[exit.id.job] else { return }
-        switch ExitJudge.judge(exit, job: job) {
+        let outcome = ExitJudge.judge(exit, job: job)
+        let endsRun = outcome != .ignore && outcome != .workerFinished
+        if endsRun { beginExit(job.name) }
+        defer { if endsRun { endExit(job.name) } }
+        switch outcome {
         case .ignore:
             return
         case .workerFinished:
@@ -423,8 +430,6 @@ public actor Scheduler {
             jobs[job.name] = job
             try await storage.save(job.record, job: job.name)
         case .completed:
-            completing.insert(job.name)
-            defer { completing.remove(job.name) }
             job.record.finishedWorkers.append(exit.id.index)
             job.record.endRun(at: exit.endedAt, gpusPerWorker: job.spec.gpusPerWorker)
             jobs[job.name] = job
@@ -480,6 +485,8 @@ public actor Scheduler {
             else { continue }
             let reason = "ran past its time limit of \(DurationText.text(seconds: limit))"
             logger.info("time limit reached", metadata: ["job": "\(name)"])
+            beginExit(name)
+            defer { endExit(name) }
             try await stopRun(name)
             if let failback = job.spec.failback {
                 try await failBack(name, to: failback.accelerator, because: reason)
@@ -487,6 +494,15 @@ public actor Scheduler {
                 try await fail(name, message: reason)
             }
         }
+    }
+
+    /// Marks the job as exiting (see `exiting`).
+    private func beginExit(_ name: String) {
+        exiting[name, default: 0] += 1
+    }
+
+    private func endExit(_ name: String) {
+        exiting[name] = (exiting[name] ?? 1) > 1 ? exiting[name]! - 1 : nil
     }
 
     /// Lets go of a job an exit ended; see `removedAt`.

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TideBackend
+import TideCore
+import TideJobs
+import TideScheduler
+
+/// A worker's exit handled while a round is suspended in one of its awaits:
+/// the round resumes with what it read or planned before the exit, and must
+/// not act on it. These interleavings found in CI (a completed job started
+/// again, its "Resized" after "Completed") are made here on purpose.
+@Suite(.timeLimit(.minutes(2)))
+struct ExitDuringRoundTests {
+    @Test func aJobThatCompletesWhileARoundReadsTheJobsIsNotStartedAgain() async throws {
+        let harness = try await RaceHarness.make()
+        try await harness.submit("done", exitCode: 0)
+        try await harness.scheduler.round()
+        #expect(try await harness.job("done")?.status.state == .running)
+        var exits = harness.backend.exits.makeAsyncIterator()
+
+        // A full refresh has read the job as Running and waits; meanwhile its worker exits 0.
+        harness.storage.afterActiveJobs.arm()
+        let round = Task { _ = try await harness.scheduler.round(.everything) }
+        await harness.storage.afterActiveJobs.reached()
+        try harness.releaseWorkers()
+        let exit = try #require(await exits.next())
+        try await harness.scheduler.handle(exit)
+        #expect(try await harness.job("done")?.status.state == .completed)
+        harness.storage.afterActiveJobs.open()
+        try await round.value
+
+        #expect(try await harness.job("done")?.status.state == .completed)
+        #expect(try await harness.history("done") == ["Started", "Completed"])
+        #expect(await harness.scheduler.heldJobs.isEmpty)
+        await harness.close()
+    }
+
+    @Test func aJobThatFailsWhileARoundAllocatesIsNotStartedAgain() async throws {
+        let harness = try await RaceHarness.make()
+        try await harness.submit("broken", exitCode: 1, maxRetries: 0)
+        try await harness.scheduler.round()
+        #expect(try await harness.job("broken")?.status.state == .running)
+        try await harness.exitWhileARoundAllocates()
+
+        let job = try #require(try await harness.job("broken"))
+        #expect(job.status.state == .failed)
+        #expect(job.status.message.contains("exited with code 1"), "\(job.status.message)")
+        #expect(try await harness.history("broken") == ["Started", "Failed"])
+        #expect(await harness.scheduler.heldJobs.isEmpty)
+        await harness.close()
+    }
+
+    @Test func aJobWhoseRetryIsBeingRecordedWaitsOutItsBackoff() async throws {
+        let harness = try await RaceHarness.make()
+        try await harness.submit("flaky", exitCode: 1, maxRetries: 3)
+        try await harness.scheduler.round()
+        try await harness.exitWhileARoundAllocates()
+
+        // The retry waits its backoff (2 s) before a round starts it again, not at once.
+        let job = try #require(try await harness.job("flaky"))
+        #expect(job.status.state == .waiting)
+        #expect(job.status.message.contains("retry 1 of 3"), "\(job.status.message)")
+        #expect(try await harness.history("flaky") == ["Started", "Retrying"])
+        let held = try #require(await harness.scheduler.heldJobs.first { $0.name == "flaky" })
+        #expect(!held.hasWorkers && held.record.run == 1)
+        await harness.close()
+    }
+}
+
+extension RaceHarness {
+    /// A round takes its snapshot (the job running) and waits for the
+    /// allocator; meanwhile the job's worker exits, its run is stopped and
+    /// the exit's status write waits. Then the round gets its answer (the
+    /// job, planned with its worker, now has none) and goes on; then the
+    /// exit's handling.
+    func exitWhileARoundAllocates() async throws {
+        var exits = backend.exits.makeAsyncIterator()
+        allocator.beforeAnswer.arm()
+        let round = Task { _ = try await scheduler.round(.everything) }
+        await allocator.beforeAnswer.reached()
+        try releaseWorkers()
+        let exit = try #require(await exits.next())
+        storage.beforeStatusWrite.arm()
+        let handling = Task { try await scheduler.handle(exit) }
+        await storage.beforeStatusWrite.reached()
+        allocator.beforeAnswer.open()
+        try await round.value
+        storage.beforeStatusWrite.open()
+        try await handling.value
+    }
+}

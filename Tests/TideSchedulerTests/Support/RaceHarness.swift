@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import TideAllocation
+import TideBackend
+import TideCore
+import TideJobs
+import TideLocalBackend
+import TideScheduler
+import TideStore
+import TideTestSupport
+
+/// The database storage with gates on the reads and writes a round and an
+/// exit interleave on.
+struct GatedStorage: SchedulerStorage {
+    let inner: MongoSchedulerStorage
+    /// Holds a full refresh after it has read the active jobs.
+    let afterActiveJobs = Gate()
+    /// Holds a status write before it is made.
+    let beforeStatusWrite = Gate()
+
+    func activeJobs(accelerator: String) async throws -> [StoredJob] {
+        let active = try await inner.activeJobs(accelerator: accelerator)
+        await afterActiveJobs.pass()
+        return active
+    }
+
+    func updateStatus(job: String, accelerator: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob? {
+        await beforeStatusWrite.pass()
+        return try await inner.updateStatus(job: job, accelerator: accelerator, change)
+    }
+
+    func job(named name: String) async throws -> StoredJob? { try await inner.job(named: name) }
+    func jobs(named names: [String]) async throws -> [StoredJob] { try await inner.jobs(named: names) }
+    func nodes(accelerator: String) async throws -> [NodeRecord] { try await inner.nodes(accelerator: accelerator) }
+    func info(jobs: [String]) async throws -> [String: JobInfo] { try await inner.info(jobs: jobs) }
+    func save(_ record: SchedulerRecord, job: String) async throws { try await inner.save(record, job: job) }
+    func move(job: String, to accelerator: String, message: String) async throws -> StoredJob? {
+        try await inner.move(job: job, to: accelerator, message: message)
+    }
+    func record(_ event: JobHistoryEvent) async throws { try await inner.record(event) }
+}
+
+/// The allocation library in process, held at a gate before it answers.
+struct GatedAllocator: AllocatorCalling {
+    let beforeAnswer = Gate()
+
+    func allocate(_ snapshot: AllocationSnapshot) async throws -> AllocationDecision {
+        await beforeAnswer.pass()
+        return try Allocator.allocate(snapshot)
+    }
+}
+
+struct SilentAnnouncer: StatusAnnouncing {
+    func announce(_ job: StoredJob) async throws {}
+    func announceMoved(_ job: StoredJob) async throws {}
+}
+
+/// One scheduler on the shared database server, with real worker processes
+/// (the local backend) and its storage and allocator behind gates; the test
+/// drives its rounds and hands it its exits, as `SchedulerService` would.
+final class RaceHarness: Sendable {
+    static let accelerator = "v100"
+
+    let store: MongoStore
+    let storage: GatedStorage
+    let allocator = GatedAllocator()
+    let backend: LocalBackend
+    let scheduler: Scheduler
+    /// Workers wait for this file, then exit with their job's `EXIT_CODE`.
+    let releaseFile: URL
+    private let directory: URL
+
+    private init(store: MongoStore, backend: LocalBackend, directory: URL) {
+        self.store = store
+        self.backend = backend
+        self.directory = directory
+        releaseFile = directory.appendingPathComponent("release")
+        storage = GatedStorage(inner: MongoSchedulerStorage(store: store))
+        var logger = Logger(label: "tide.scheduler.race-test")
+        logger.logLevel = .warning
+        var settings = SchedulerSettings(accelerator: Self.accelerator)
+        settings.stopGrace = .seconds(2)
+        settings.gangStartTimeout = .seconds(30)
+        scheduler = Scheduler(
+            settings: settings, storage: storage, allocator: allocator, backend: backend,
+            launches: WorkerLaunches(apiURL: "http://127.0.0.1:1", tokens: nil, checkpointRoot: directory.path + "/checkpoints"),
+            announcer: SilentAnnouncer(), logger: logger, requestRound: { _ in })
+    }
+
+    /// A scheduler on a database of its own with one 4-GPU node.
+    static func make() async throws -> RaceHarness {
+        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("race"))
+        try await store.ensureSchema()
+        try await store.collection(StoreSchema.nodes, of: NodeRecord.self).save(
+            NodeRecord(name: "local", accelerator: accelerator, gpus: 4, updated: Date()))
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tide-race-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        var logger = Logger(label: "tide.local-backend.race-test")
+        logger.logLevel = .warning
+        let backend = try LocalBackend(
+            dataDirectory: directory, shim: try builtExecutable("tide-worker-shim"), logger: logger,
+            pollInterval: .milliseconds(20))
+        return RaceHarness(store: store, backend: backend, directory: directory)
+    }
+
+    /// Submits a one-worker job whose worker exits with `exitCode` once released.
+    func submit(_ name: String, exitCode: Int, maxRetries: Int = 0) async throws {
+        var spec = Fixtures.spec(name, min: 1, max: 1, maxRetries: maxRetries)
+        spec.template = .object([
+            "command": .array([
+                .string("/bin/sh"), .string("-c"),
+                .string("while [ ! -e \"\(releaseFile.path)\" ]; do sleep 0.05; done; exit \(exitCode)"),
+            ])
+        ])
+        let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
+        _ = try await jobs.create(JobRecord(job: StoredJob(submitting: spec, storedName: name, at: Date())))
+    }
+
+    /// Lets every worker exit.
+    func releaseWorkers() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: releaseFile.path, contents: Data())
+    }
+
+    /// The job as stored.
+    func job(_ name: String) async throws -> StoredJob? {
+        try await storage.inner.job(named: name)
+    }
+
+    /// The job's history entries, oldest first.
+    func history(_ name: String) async throws -> [String] {
+        try await EventStore<JobHistoryEvent>(store).list(job: name).map(\.event.type)
+    }
+
+    func close() async {
+        try? releaseWorkers()
+        try? await store.dropDatabase()
+        await store.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
