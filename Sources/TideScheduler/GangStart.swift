@@ -7,6 +7,9 @@ enum GangStart {
         case failed(WorkerID, any Error)
         /// Not every worker started in time; some may have.
         case timedOut
+        /// The caller was cancelled (a leader that lost its term, a shutdown): the
+        /// starts under way were cancelled too; some workers may have started.
+        case cancelled
     }
 
     /// Starts every worker at once and returns when all have started, one
@@ -51,19 +54,24 @@ enum GangStart {
             timer.cancel()
             continuation.finish()
         }
-        var timedOut = false
-        for await event in events {
-            switch event {
-            case .finished(let outcome):
-                return timedOut ? .timedOut : outcome
-            case .timeUp:
-                timedOut = true
-                starting.cancel()
-            case .settleUp:
-                return .timedOut
+        return await withTaskCancellationHandler {
+            var timedOut = false
+            for await event in events {
+                switch event {
+                case .finished(let outcome):
+                    return Task.isCancelled ? .cancelled : timedOut ? .timedOut : outcome
+                case .timeUp:
+                    timedOut = true
+                    starting.cancel()
+                case .settleUp:
+                    return Task.isCancelled ? .cancelled : .timedOut
+                }
             }
+            // The stream ends early only when the caller is cancelled.
+            return .cancelled
+        } onCancel: {
+            starting.cancel()
         }
-        return .timedOut
     }
 
     private enum Event: Sendable {

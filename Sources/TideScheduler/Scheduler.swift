@@ -103,6 +103,10 @@ public actor Scheduler {
             if !lost.isEmpty {
                 logger.warning("run lost workers while the scheduler was down; restarting it", metadata: ["job": "\(name)"])
                 try await stopRun(name)
+            } else if job.stored.status.state != .running, !job.stored.status.state.isTerminal {
+                // Its scheduler started the run and died (or lost its term) before writing so.
+                try await setStatus(name, state: .running, workers: job.record.workers.count, message: "")
+                try await history(name, job.record.run == 1 ? "Started" : "Resized", "adopted: run \(job.record.run), \(job.record.workers.count) workers")
             }
         }
         requestRound(.zero)
@@ -345,6 +349,11 @@ public actor Scheduler {
             try await stopRun(name)
             try await fail(name, message: "worker \(worker.index) could not start: \(error)")
             return
+        case .cancelled:
+            // A scheduler cancelled here has lost its term or is shutting down: it writes
+            // nothing more and stops nothing. The run's intent is stored, so the next
+            // leader adopts the workers that started or starts the run over.
+            throw CancellationError()
         case .timedOut:
             try await stopRun(name)
             try await waitBeforeStartingAgain(

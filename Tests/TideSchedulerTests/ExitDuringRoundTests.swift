@@ -89,3 +89,40 @@ extension RaceHarness {
         try await handling.value
     }
 }
+
+/// A scheduler cancelled in the middle of a gang start (its leader term lost,
+/// or shut down) leaves the run to whoever comes next.
+@Suite(.timeLimit(.minutes(2)))
+struct CancelledGangStartTests {
+    @Test func aSchedulerCancelledInItsGangStartWritesNothingAndItsSuccessorAdoptsTheRun() async throws {
+        let harness = try await RaceHarness.make()
+        try await harness.submit("handover", exitCode: 0)
+        harness.backend.beforeStart.arm()
+        let round = Task { _ = try await harness.scheduler.round() }
+        await harness.backend.beforeStart.reached()
+        round.cancel()
+        await #expect(throws: CancellationError.self) { try await round.value }
+        // The start that was under way goes on (its worker may start or not).
+        harness.backend.beforeStart.open()
+
+        // No status, no history from the cancelled scheduler: not "StartTimedOut", not "Waiting".
+        #expect(try await harness.job("handover")?.status.state == .submitted)
+        #expect(try await harness.history("handover").isEmpty)
+
+        let (successor, backend) = try harness.successor()
+        try await successor.recover()
+        try await successor.round()
+        let running = try #require(try await harness.job("handover"))
+        #expect(running.status.state == .running && running.status.workers == 1, "\(running.status)")
+        var exits = backend.exits.makeAsyncIterator()
+        try harness.releaseWorkers()
+        while let exit = await exits.next() {
+            try await successor.handle(exit)
+            if try await harness.job("handover")?.status.state == .completed { break }
+        }
+        #expect(try await harness.job("handover")?.status.state == .completed)
+        let history = try await harness.history("handover")
+        #expect(history.first == "Started" && history.last == "Completed" && !history.contains("StartTimedOut"), "\(history)")
+        await harness.close()
+    }
+}

@@ -50,6 +50,22 @@ struct GatedAllocator: AllocatorCalling {
     }
 }
 
+/// The local backend with a gate before each start.
+struct GatedBackend: ClusterBackend {
+    let inner: LocalBackend
+    let beforeStart = Gate()
+
+    func start(_ launch: WorkerLaunch) async throws {
+        await beforeStart.pass()
+        try await inner.start(launch)
+    }
+
+    func stop(_ worker: WorkerID, grace: Duration) async throws { try await inner.stop(worker, grace: grace) }
+    var exits: AsyncStream<WorkerExit> { inner.exits }
+    func adopt() async throws -> Adoption { try await inner.adopt() }
+    func forget(_ worker: WorkerID) async throws { try await inner.forget(worker) }
+}
+
 struct SilentAnnouncer: StatusAnnouncing {
     func announce(_ job: StoredJob) async throws {}
     func announceMoved(_ job: StoredJob) async throws {}
@@ -64,7 +80,7 @@ final class RaceHarness: Sendable {
     let store: MongoStore
     let storage: GatedStorage
     let allocator = GatedAllocator()
-    let backend: LocalBackend
+    let backend: GatedBackend
     let scheduler: Scheduler
     /// Workers wait for this file, then exit with their job's `EXIT_CODE`.
     let releaseFile: URL
@@ -72,19 +88,43 @@ final class RaceHarness: Sendable {
 
     private init(store: MongoStore, backend: LocalBackend, directory: URL) {
         self.store = store
-        self.backend = backend
+        self.backend = GatedBackend(inner: backend)
         self.directory = directory
         releaseFile = directory.appendingPathComponent("release")
         storage = GatedStorage(inner: MongoSchedulerStorage(store: store))
+        scheduler = Self.scheduler(storage: storage, allocator: allocator, backend: self.backend, directory: directory)
+    }
+
+    private static func scheduler(
+        storage: any SchedulerStorage, allocator: any AllocatorCalling, backend: any ClusterBackend, directory: URL
+    ) -> Scheduler {
         var logger = Logger(label: "tide.scheduler.race-test")
         logger.logLevel = .warning
         var settings = SchedulerSettings(accelerator: Self.accelerator)
         settings.stopGrace = .seconds(2)
         settings.gangStartTimeout = .seconds(30)
-        scheduler = Scheduler(
+        return Scheduler(
             settings: settings, storage: storage, allocator: allocator, backend: backend,
             launches: WorkerLaunches(apiURL: "http://127.0.0.1:1", tokens: nil, checkpointRoot: directory.path + "/checkpoints"),
             announcer: SilentAnnouncer(), logger: logger, requestRound: { _ in })
+    }
+
+    private static func localBackend(_ directory: URL) throws -> LocalBackend {
+        var logger = Logger(label: "tide.local-backend.race-test")
+        logger.logLevel = .warning
+        return try LocalBackend(
+            dataDirectory: directory, shim: try builtExecutable("tide-worker-shim"), logger: logger,
+            pollInterval: .milliseconds(20))
+    }
+
+    /// A second scheduler on the same database and worker directory, without
+    /// gates, as a standby that takes over (or a restart) would be; it has not
+    /// recovered yet.
+    func successor() throws -> (Scheduler, LocalBackend) {
+        let backend = try Self.localBackend(directory)
+        let scheduler = Self.scheduler(
+            storage: storage.inner, allocator: InProcessAllocator(), backend: backend, directory: directory)
+        return (scheduler, backend)
     }
 
     /// A scheduler on a database of its own with one 4-GPU node.
@@ -95,12 +135,7 @@ final class RaceHarness: Sendable {
             NodeRecord(name: "local", accelerator: accelerator, gpus: 4, updated: Date()))
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tide-race-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        var logger = Logger(label: "tide.local-backend.race-test")
-        logger.logLevel = .warning
-        let backend = try LocalBackend(
-            dataDirectory: directory, shim: try builtExecutable("tide-worker-shim"), logger: logger,
-            pollInterval: .milliseconds(20))
-        return RaceHarness(store: store, backend: backend, directory: directory)
+        return RaceHarness(store: store, backend: try localBackend(directory), directory: directory)
     }
 
     /// Submits a one-worker job whose worker exits with `exitCode` once released.
