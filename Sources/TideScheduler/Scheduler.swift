@@ -203,8 +203,9 @@ public actor Scheduler {
     private func refresh(_ cause: RoundCause) async throws {
         var added: [String] = []
         let epoch = removals
-        for stored in try await storage.jobs(named: cause.jobs.sorted()) where !endedSince(epoch, stored.name) {
-            let name = stored.name
+        for read in try await storage.jobs(named: cause.jobs.sorted()) where !endedSince(epoch, read.name) {
+            let name = read.name
+            let stored = Self.newer(read, than: jobs[name]?.stored)
             let active = stored.spec.accelerator == settings.accelerator && !stored.status.state.isTerminal
             if var held = jobs[name], active || held.hasWorkers {
                 // A job canceled (or failed back) with workers up stays until they are stopped.
@@ -233,21 +234,39 @@ public actor Scheduler {
         lastFullRefresh = clock()
         let epoch = removals
         let active = try await storage.activeJobs(accelerator: settings.accelerator)
-        var next: [String: ManagedJob] = [:]
-        let names = Set(active.map(\.name)).union(jobs.filter { $0.value.hasWorkers }.map(\.key))
+        let activeNames = Set(active.map(\.name))
+        let names = activeNames.union(jobs.filter { $0.value.hasWorkers }.map(\.key))
         let info = try await storage.info(jobs: names.sorted())
-        for stored in active where !endedSince(epoch, stored.name) {
-            next[stored.name] = ManagedJob(stored: stored, record: jobs[stored.name]?.record ?? info[stored.name]?.scheduler ?? SchedulerRecord())
-        }
         // Jobs that left the active list with workers still up (canceled) stay until stopped.
+        var leaving: [String: StoredJob] = [:]
+        for name in jobs.filter({ !activeNames.contains($0.key) && $0.value.hasWorkers }).keys.sorted() {
+            leaving[name] = try await storage.job(named: name)
+        }
+        // No await from here on: exits handled during the reads changed the records and
+        // statuses held, which are newer than what was read (the records are this
+        // scheduler's own; a stale copy put back lost a finished worker or a retry).
+        var next: [String: ManagedJob] = [:]
+        for stored in active where !endedSince(epoch, stored.name) {
+            let held = jobs[stored.name]
+            next[stored.name] = ManagedJob(
+                stored: Self.newer(stored, than: held?.stored),
+                record: held?.record ?? info[stored.name]?.scheduler ?? SchedulerRecord())
+        }
         for (name, job) in jobs where next[name] == nil && job.hasWorkers {
             var held = job
-            if let stored = try await storage.job(named: name) { held.stored = stored }
+            if let stored = leaving[name] { held.stored = Self.newer(stored, than: job.stored) }
             next[name] = held
         }
-        jobs = next.filter { !endedSince(epoch, $0.key) }
+        jobs = next
         estimates = info.compactMapValues(\.estimate)
         nodes = try await storage.nodes(accelerator: settings.accelerator)
+    }
+
+    /// `read`, unless `held` is a later version: a read under way while this scheduler
+    /// wrote the job's status returns it as it was before.
+    private static func newer(_ read: StoredJob, than held: StoredJob?) -> StoredJob {
+        guard let held, held.version > read.version else { return read }
+        return held
     }
 
     private func load(_ name: String) async throws {
@@ -280,7 +299,8 @@ public actor Scheduler {
     private func release(_ name: String, _ change: RoundPlan.Change) async throws {
         switch change {
         case .stop:
-            try await stopRun(name)
+            // An exit that ended the run meanwhile wrote what follows from it.
+            guard try await stopRun(name) else { return }
             try await setStatus(name, state: .waiting, workers: 0, message: "preempted")
             try await history(name, "Preempted", "stopped to give its GPUs to other jobs")
         case .restart:
@@ -293,8 +313,11 @@ public actor Scheduler {
     }
 
     /// Stops every worker of the job's run and ends the run. Not a failure.
-    private func stopRun(_ name: String) async throws {
-        guard let job = jobs[name] else { return }
+    /// Returns whether it ended the run: not when an exit handled during the
+    /// stops ended it first.
+    @discardableResult
+    private func stopRun(_ name: String) async throws -> Bool {
+        guard let job = jobs[name] else { return false }
         let run = job.record.run
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in job.record.workers where !job.record.finishedWorkers.contains(slot.index) {
@@ -303,7 +326,7 @@ public actor Scheduler {
             }
             try await group.waitForAll()
         }
-        guard var current = jobs[name], current.record.run == run else { return }
+        guard var current = jobs[name], current.record.run == run, current.hasWorkers else { return false }
         let now = clock()
         if let start = current.record.runStartTime, now - start >= Self.startSettledSeconds {
             // The run got going: failed starts before it no longer lengthen the next wait.
@@ -312,17 +335,24 @@ public actor Scheduler {
         current.record.endRun(at: now, gpusPerWorker: current.spec.gpusPerWorker)
         jobs[name] = current
         try await storage.save(current.record, job: name)
+        return true
     }
 
     /// History entries that are Warnings as Kubernetes events.
     static let warnings: Set<String> = ["Failed", "Retrying", "RolledBack", "StartTimedOut", "StartFailed", "FailedBack"]
+
+    /// History entries that may follow a job's end.
+    static let finalEntries: Set<String> = ["Completed", "Failed"]
 
     /// A run this old has started for good (a node's refusal comes within seconds).
     static let startSettledSeconds = 60.0
 
     private func startRun(_ name: String, slots: [WorkerSlot]) async throws {
         // A restart's stop awaited: the job may have completed meanwhile.
-        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty, exiting[name] == nil else { return }
+        // A retry handled meanwhile set a backoff the plan did not know of.
+        guard var job = jobs[name], !job.hasWorkers, !slots.isEmpty, exiting[name] == nil,
+            SnapshotBuilder.eligible(job, now: clock())
+        else { return }
         let launches: [WorkerLaunch]
         do {
             launches = try self.launches.launches(job: job, run: job.record.run + 1, slots: slots, workerCount: slots.count)
@@ -335,7 +365,21 @@ public actor Scheduler {
         jobs[name] = job
         // The intent first: after a crash, the next scheduler knows this run.
         try await storage.save(job.record, job: name)
-        switch await GangStart.start(launches, on: backend, within: settings.gangStartTimeout, settle: settings.stopGrace) {
+        let outcome = await GangStart.start(launches, on: backend, within: settings.gangStartTimeout, settle: settings.stopGrace)
+        if case .cancelled = outcome {
+            // A scheduler cancelled here has lost its term or is shutting down: it writes
+            // nothing more and stops nothing. The run's intent is stored, so the next
+            // leader adopts the workers that started or starts the run over.
+            throw CancellationError()
+        }
+        guard exiting[name] == nil, let current = jobs[name], current.record.run == job.record.run, current.hasWorkers else {
+            // A worker that ended at once had its exit handled during the start, which ended
+            // the run (a retry, a failure) and wrote what follows; workers whose starts came
+            // after that exit's stops run under no record.
+            try await stop(launches.map(\.id))
+            return
+        }
+        switch outcome {
         case .started:
             break
         case .failed(let worker, let error as BackendError) where !error.blamesJob:
@@ -350,9 +394,6 @@ public actor Scheduler {
             try await fail(name, message: "worker \(worker.index) could not start: \(error)")
             return
         case .cancelled:
-            // A scheduler cancelled here has lost its term or is shutting down: it writes
-            // nothing more and stops nothing. The run's intent is stored, so the next
-            // leader adopts the workers that started or starts the run over.
             throw CancellationError()
         case .timedOut:
             try await stopRun(name)
@@ -417,7 +458,26 @@ public actor Scheduler {
         // complete the job (a short one, within a second), and "Completed" must come last.
         try await setStatus(name, state: .running, workers: count, message: "")
         try await history(name, "Resized", "live: \(count) workers")
-        for launch in launches { try await backend.start(launch) }
+        for launch in launches {
+            // An exit handled meanwhile may have ended the run: a worker started after its
+            // stops would run under no record.
+            guard exiting[name] == nil, isCurrent(launch.id) else { return }
+            try await backend.start(launch)
+            guard exiting[name] == nil, isCurrent(launch.id) else {
+                try await stop([launch.id])
+                return
+            }
+        }
+    }
+
+    /// Stops these workers, whatever their job's record says.
+    private func stop(_ workers: [WorkerID]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in workers {
+                group.addTask { try await self.backend.stop(id, grace: self.settings.stopGrace) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     // MARK: Exits
@@ -489,14 +549,14 @@ public actor Scheduler {
     /// fail, or fail back to another GPU type when they name one.
     private func enforceTimeLimits(now: Double) async throws {
         for name in jobs.keys.sorted() {
-            guard let job = jobs[name], job.hasWorkers, let limit = job.spec.timeLimitSeconds,
+            guard let job = jobs[name], job.hasWorkers, exiting[name] == nil, let limit = job.spec.timeLimitSeconds,
                 job.record.running(at: now) >= Double(limit)
             else { continue }
             let reason = "ran past its time limit of \(DurationText.text(seconds: limit))"
             logger.info("time limit reached", metadata: ["job": "\(name)"])
             beginExit(name)
             defer { endExit(name) }
-            try await stopRun(name)
+            guard try await stopRun(name) else { continue }
             if let failback = job.spec.failback {
                 try await failBack(name, to: failback.accelerator, because: reason)
             } else {
@@ -558,7 +618,7 @@ public actor Scheduler {
                 })
         else { return nil }
         if var held = jobs[name] {
-            held.stored = written
+            held.stored = Self.newer(written, than: held.stored)
             jobs[name] = held
         }
         do {
@@ -575,6 +635,9 @@ public actor Scheduler {
     /// job that just finished, and its last entry must not be lost with it.
     private func history(_ name: String, _ type: String, _ message: String, after written: StoredJob? = nil) async throws {
         guard let stored = jobs[name]?.stored ?? written else { return }
+        // A round's entry (a resize, a preemption) whose status write found the job ended
+        // by an exit meanwhile would come after its end.
+        if stored.status.state.isTerminal && !Self.finalEntries.contains(type) { return }
         backend.recordJobEvent(job: name, reason: type, message: message, warning: Self.warnings.contains(type))
         try await storage.record(
             JobHistoryEvent(

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TideAllocation
 import TideBackend
 import TideCore
@@ -17,6 +18,8 @@ struct GatedStorage: SchedulerStorage {
     let afterActiveJobs = Gate()
     /// Holds a status write before it is made.
     let beforeStatusWrite = Gate()
+    /// Holds a read of one job (a full refresh reads so the jobs canceled while running).
+    let beforeJobRead = Gate()
 
     func activeJobs(accelerator: String) async throws -> [StoredJob] {
         let active = try await inner.activeJobs(accelerator: accelerator)
@@ -29,7 +32,10 @@ struct GatedStorage: SchedulerStorage {
         return try await inner.updateStatus(job: job, accelerator: accelerator, change)
     }
 
-    func job(named name: String) async throws -> StoredJob? { try await inner.job(named: name) }
+    func job(named name: String) async throws -> StoredJob? {
+        await beforeJobRead.pass()
+        return try await inner.job(named: name)
+    }
     func jobs(named names: [String]) async throws -> [StoredJob] { try await inner.jobs(named: names) }
     func nodes(accelerator: String) async throws -> [NodeRecord] { try await inner.nodes(accelerator: accelerator) }
     func info(jobs: [String]) async throws -> [String: JobInfo] { try await inner.info(jobs: jobs) }
@@ -50,13 +56,18 @@ struct GatedAllocator: AllocatorCalling {
     }
 }
 
-/// The local backend with a gate before each start.
-struct GatedBackend: ClusterBackend {
+/// The local backend with a gate before each start (of workers of one index only, when given).
+final class GatedBackend: ClusterBackend {
     let inner: LocalBackend
     let beforeStart = Gate()
+    let heldIndex = Mutex<Int?>(nil)
+
+    init(inner: LocalBackend) {
+        self.inner = inner
+    }
 
     func start(_ launch: WorkerLaunch) async throws {
-        await beforeStart.pass()
+        if heldIndex.withLock({ $0 == nil || $0 == launch.id.index }) { await beforeStart.pass() }
         try await inner.start(launch)
     }
 
@@ -140,13 +151,16 @@ final class RaceHarness: Sendable {
 
     /// Submits a one-worker job whose worker exits with `exitCode` once released.
     func submit(_ name: String, exitCode: Int, maxRetries: Int = 0) async throws {
-        var spec = Fixtures.spec(name, min: 1, max: 1, maxRetries: maxRetries)
-        spec.template = .object([
-            "command": .array([
-                .string("/bin/sh"), .string("-c"),
-                .string("while [ ! -e \"\(releaseFile.path)\" ]; do sleep 0.05; done; exit \(exitCode)"),
-            ])
-        ])
+        try await submit(name, workers: 1, script: "\(waitForRelease); exit \(exitCode)", maxRetries: maxRetries)
+    }
+
+    /// The shell loop that waits for `releaseWorkers`.
+    var waitForRelease: String { "while [ ! -e \"\(releaseFile.path)\" ]; do sleep 0.05; done" }
+
+    /// Submits a job of `workers` workers running `/bin/sh -c script`.
+    func submit(_ name: String, workers: Int, script: String, maxRetries: Int = 0) async throws {
+        var spec = Fixtures.spec(name, min: workers, max: workers, maxRetries: maxRetries)
+        spec.template = .object(["command": .array([.string("/bin/sh"), .string("-c"), .string(script)])])
         let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
         _ = try await jobs.create(JobRecord(job: StoredJob(submitting: spec, storedName: name, at: Date())))
     }
