@@ -75,7 +75,10 @@ public final class KubeLease: Sendable {
         var renewed = heldSince
         var lastError: KubeAPIError?
         while true {
-            try await Task.sleep(for: lastError == nil ? renewEvery : retryEvery)
+            // Never past the deadline: after an error close to it, a full retry pause
+            // kept the holder acting for that much longer than it may.
+            let pause = lastError == nil ? renewEvery : retryEvery
+            try await Task.sleep(for: max(min(pause, renewDeadline - (ContinuousClock.now - renewed)), .zero))
             let sent = ContinuousClock.now
             let left = renewDeadline - (sent - renewed)
             guard left > .zero else { throw notRenewed(lastError) }

@@ -31,6 +31,9 @@ extension KubernetesBackend {
         var manifest = try MPIJobManifest(launch: launch, namespace: configuration.namespace)
         manifest.acceleratorKey = configuration.labelKey
         let name = MPIJobManifest.name(job: manifest.job, run: manifest.run)
+        // A worker index stopped earlier in this run and started again (a shrink, then a
+        // growth) is no longer stopping: a later shrink must not scale down past it.
+        mpiStopping[name]?.remove(launch.id.index)
         if mpiReplicas[name] == nil {
             mpiReplicas[name] = max(manifest.workerCount, launch.id.index + 1)
             do {

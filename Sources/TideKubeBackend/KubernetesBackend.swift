@@ -90,7 +90,11 @@ public actor KubernetesBackend: ClusterBackend {
                 continue
             }
             guard let id = PodOutcome.worker(of: pod), PodOutcome.status(of: pod) == nil else { continue }
-            if let node = pod.spec?.nodeName, !node.isEmpty {
+            if pod.metadata.deletionTimestamp != nil {
+                // Being deleted: a stop the last scheduler asked for and did not see through.
+                // Not running (its run is started over); its end comes as requested.
+                stopping.insert(name)
+            } else if let node = pod.spec?.nodeName, !node.isEmpty {
                 adoption.running.append(
                     RunningWorker(
                         launch: WorkerLaunch(id: id, workerCount: 0, node: node, gpus: [], command: []), pid: 0,

@@ -85,6 +85,8 @@ public final class LocalBackend: ClusterBackend {
     /// will be, reported). An id forgotten after its end starts afresh.
     public func start(_ launch: WorkerLaunch) async throws {
         let id = launch.id
+        // A caller cancelled before the spawn (a scheduler that lost its term) starts nothing.
+        try Task.checkCancellation()
         guard !launch.command.isEmpty else { throw BackendError("worker \(id) has no command") }
         guard Self.isSafeName(id.job) else { throw BackendError("job name \(id.job.debugDescription) cannot name a directory") }
         let directory = WorkerDirectory(workers: workers, id: id)

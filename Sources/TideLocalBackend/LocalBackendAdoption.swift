@@ -7,7 +7,8 @@ extension LocalBackend {
     /// `running` (their ends come later through `exits`); those with an exit
     /// recorded and not forgotten are `missedExits`. A worker whose shim died
     /// without recording the exit (SIGKILL) has what is left of it killed and
-    /// counts as ended by signal 9. A worker whose shim never recorded a start
+    /// counts as ended by signal 9. A live worker that was asked to stop is
+    /// watched, but not `running`. A worker whose shim never recorded a start
     /// (the scheduler died while starting it) never ran: it is dropped, not
     /// reported. Workers this backend already watches or reported are skipped.
     public func adopt() async throws -> Adoption {
@@ -26,7 +27,11 @@ extension LocalBackend {
                 watcher.markReported(id)
             } else if alive, let started {
                 watcher.watch(id, in: directory)
-                adoption.running.append(RunningWorker(launch: launch, pid: started.workerPid, startedAt: started.startedAt))
+                // A stop the last scheduler asked for and did not see through: not running (its
+                // run is started over); its end comes through `exits`, as requested.
+                if directory.requestedAt == nil {
+                    adoption.running.append(RunningWorker(launch: launch, pid: started.workerPid, startedAt: started.startedAt))
+                }
             } else if alive {
                 // Its shim is starting it right now.
                 switch await watcher.launchOutcome(id, in: directory) {

@@ -38,6 +38,10 @@ public actor Scheduler {
     /// completed job).
     private var removals = 0
     private var removedAt: [String: Int] = [:]
+    /// What the backend found at start-up, kept until `recover` succeeds: a backend
+    /// reports each worker once, and a retried recovery that asked again found none
+    /// alive and restarted every run.
+    private var adopted: Adoption?
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
     /// When every job was last read; a round reads them all again once it is `fullRefreshSeconds` old.
@@ -75,7 +79,13 @@ public actor Scheduler {
     /// kept, exits missed while no scheduler watched are judged now, and a
     /// run that lost workers without a trace is stopped and started again.
     public func recover() async throws {
-        let adoption = try await backend.adopt()
+        let adoption: Adoption
+        if let found = adopted {
+            adoption = found
+        } else {
+            adoption = try await backend.adopt()
+            adopted = adoption
+        }
         try await refresh()
         let alive = Set(adoption.running.map(\.launch.id))
         for name in Set(adoption.running.map(\.launch.id.job)).subtracting(jobs.keys).sorted() {
@@ -105,10 +115,12 @@ public actor Scheduler {
                 try await stopRun(name)
             } else if job.stored.status.state != .running, !job.stored.status.state.isTerminal {
                 // Its scheduler started the run and died (or lost its term) before writing so.
+                let first = job.stored.status.startedAt == nil
                 try await setStatus(name, state: .running, workers: job.record.workers.count, message: "")
-                try await history(name, job.record.run == 1 ? "Started" : "Resized", "adopted: run \(job.record.run), \(job.record.workers.count) workers")
+                try await history(name, first ? "Started" : "Resized", "adopted: run \(job.record.run), \(job.record.workers.count) workers")
             }
         }
+        adopted = nil
         requestRound(.zero)
     }
 
@@ -360,7 +372,9 @@ public actor Scheduler {
             try await fail(name, message: "\(error)")
             return
         }
-        let firstStart = job.record.firstStartTime == nil
+        // Whether its status ever read Running: a first run that never started for good
+        // (a cancelled or timed-out gang start) is not a resize.
+        let firstStart = job.stored.status.startedAt == nil
         job.record.beginRun(slots, at: clock())
         jobs[name] = job
         // The intent first: after a crash, the next scheduler knows this run.

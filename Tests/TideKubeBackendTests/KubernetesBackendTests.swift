@@ -227,6 +227,32 @@ import TideTestSupport
         await away.shutdown()
     }
 
+    @Test func aPodBeingDeletedIsNotAdoptedAsRunningAndItsEndComesAsRequested() async throws {
+        try await FakeCluster.with { cluster in
+            try await cluster.addNode("gpu-1", gpus: "4")
+            let first = cluster.backend()
+            _ = try await first.backend.adopt()
+            let launch = FakeCluster.launch("preempted", node: "gpu-1", env: ["FAKE_STOP_SECONDS": "3"])
+            try await first.backend.start(launch)
+            try await cluster.waitUntilRunning("preempted-r1-w0")
+            // The scheduler stops the worker (a preemption) and dies while the pod terminates.
+            let stopping = Task { try await first.backend.stop(launch.id, grace: .seconds(30)) }
+            try await eventually(within: .seconds(10), "the pod is being deleted") {
+                ((try await cluster.pod("preempted-r1-w0")?["metadata"] as? [String: Any])?["deletionTimestamp"]) != nil
+            }
+            stopping.cancel()
+            await first.backend.shutdown()
+
+            let second = cluster.backend()
+            let adoption = try await second.backend.adopt()
+            #expect(adoption.running.isEmpty, "\(adoption.running.map(\.launch.id))")
+            #expect(adoption.missedExits.isEmpty)
+            let exit = try await second.exit(of: launch.id)
+            #expect(exit.requested, "\(exit)")
+            await second.backend.shutdown()
+        }
+    }
+
     @Test func aNewBackendAdoptsRunningPodsAndReportsMissedEndsOnce() async throws {
         try await FakeCluster.with { cluster in
             try await cluster.addNode("gpu-1", gpus: "8")

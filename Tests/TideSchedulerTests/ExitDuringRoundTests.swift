@@ -181,7 +181,7 @@ struct CancelledGangStartTests {
         #expect(try await harness.job("handover")?.status.state == .submitted)
         #expect(try await harness.history("handover").isEmpty)
 
-        let (successor, backend) = try harness.successor()
+        let (successor, backend, _) = try harness.successor()
         try await successor.recover()
         try await successor.round()
         let running = try #require(try await harness.job("handover"))

@@ -20,8 +20,11 @@ struct GatedStorage: SchedulerStorage {
     let beforeStatusWrite = Gate()
     /// Holds a read of one job (a full refresh reads so the jobs canceled while running).
     let beforeJobRead = Gate()
+    /// Makes the next read of the active jobs fail, as a database that is away would.
+    let failNextActiveJobs = OneFailure()
 
     func activeJobs(accelerator: String) async throws -> [StoredJob] {
+        try failNextActiveJobs.check()
         let active = try await inner.activeJobs(accelerator: accelerator)
         await afterActiveJobs.pass()
         return active
@@ -44,6 +47,22 @@ struct GatedStorage: SchedulerStorage {
         try await inner.move(job: job, to: accelerator, message: message)
     }
     func record(_ event: JobHistoryEvent) async throws { try await inner.record(event) }
+}
+
+/// An error thrown once, when armed.
+final class OneFailure: Sendable {
+    struct Injected: Error {}
+    private let armed = Mutex(false)
+
+    func arm() { armed.withLock { $0 = true } }
+
+    func check() throws {
+        let fire = armed.withLock { armed in
+            defer { armed = false }
+            return armed
+        }
+        if fire { throw Injected() }
+    }
 }
 
 /// The allocation library in process, held at a gate before it answers.
@@ -128,14 +147,19 @@ final class RaceHarness: Sendable {
             pollInterval: .milliseconds(20))
     }
 
-    /// A second scheduler on the same database and worker directory, without
-    /// gates, as a standby that takes over (or a restart) would be; it has not
-    /// recovered yet.
-    func successor() throws -> (Scheduler, LocalBackend) {
+    /// A second scheduler on the same database and worker directory, as a
+    /// standby that takes over (or a restart) would be, with storage gates of its
+    /// own; it has not recovered yet.
+    func successor() throws -> (scheduler: Scheduler, backend: LocalBackend, storage: GatedStorage) {
         let backend = try Self.localBackend(directory)
-        let scheduler = Self.scheduler(
-            storage: storage.inner, allocator: InProcessAllocator(), backend: backend, directory: directory)
-        return (scheduler, backend)
+        let storage = GatedStorage(inner: storage.inner)
+        let scheduler = Self.scheduler(storage: storage, allocator: InProcessAllocator(), backend: backend, directory: directory)
+        return (scheduler, backend, storage)
+    }
+
+    /// The worker's directory in the local backend's data directory.
+    func workerDirectory(_ id: WorkerID) -> URL {
+        directory.appendingPathComponent("workers/\(id.job).\(id.run).\(id.index)", isDirectory: true)
     }
 
     /// A scheduler on a database of its own with one 4-GPU node.
