@@ -3,6 +3,8 @@ public struct KubePod: Decodable, Sendable, Equatable {
     public struct Metadata: Decodable, Sendable, Equatable {
         public var name: String
         public var namespace: String?
+        /// Tells apart pods of the same name (a worker started again after a stop).
+        public var uid: String?
         public var labels: [String: String]?
         public var resourceVersion: String?
         public var deletionTimestamp: String?

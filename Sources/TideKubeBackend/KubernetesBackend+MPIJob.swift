@@ -112,7 +112,7 @@ extension KubernetesBackend {
         while pods[name] == nil {
             try Task.checkCancellation()
             checks += 1
-            if checks % 20 == 0, try await !isGone(name) { return }
+            if checks % 20 == 0, try await !isGone(name, uid: nil) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
     }

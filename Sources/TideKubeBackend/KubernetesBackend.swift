@@ -50,7 +50,8 @@ public actor KubernetesBackend: ClusterBackend {
     var reported: Set<String> = []
     /// Pods Tide asked to stop: their ends are marked requested.
     var stopping: Set<String> = []
-    /// Pods seen deleted, and who waits for that.
+    /// Pods seen deleted, by uid (a name comes back when a worker starts again), and who
+    /// waits for that.
     private var deleted: Set<String> = []
     private var deletionWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var tasks: [Task<Void, Never>] = []
@@ -178,6 +179,8 @@ public actor KubernetesBackend: ClusterBackend {
         let name = mpi ? MPIJobManifest.workerPod(job: worker.job, run: worker.run, index: worker.index) : WorkerPod.name(of: worker)
         // Marked before anything is deleted: whatever ends the pod from now on, Tide asked for it.
         stopping.insert(name)
+        // The pod this stop waits for; nil when the watch has not seen it yet.
+        let uid = pods[name]?.metadata.uid
         if mpi { try await releaseMPIWorker(worker) }
         let graceSeconds = Int((Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18).rounded(.up))
         do {
@@ -185,7 +188,7 @@ public actor KubernetesBackend: ClusterBackend {
             let began = ContinuousClock.now
             var forced = graceSeconds == 0
             var pause = Duration.milliseconds(50)
-            while try await !isGone(name) {
+            while try await !isGone(name, uid: uid) {
                 let waited = ContinuousClock.now - began
                 if !forced && waited > grace + configuration.forceAfter {
                     logger.warning("pod outlived its grace period; deleting it now", metadata: ["pod": "\(name)"])
@@ -195,7 +198,7 @@ public actor KubernetesBackend: ClusterBackend {
                 if waited > grace + configuration.giveUpAfter {
                     throw BackendError("the pod \(name) is still there \(waited) after its deletion", blamesJob: false)
                 }
-                await waitForDeletion(of: name, upTo: pause)
+                await waitForDeletion(of: name, uid: uid, upTo: pause)
                 pause = min(pause * 2, .seconds(2))
             }
         } catch let error as KubeAPIError {
@@ -309,7 +312,7 @@ public actor KubernetesBackend: ClusterBackend {
         }
         reported.remove(name)
         stopping.remove(name)
-        deleted.insert(name)
+        deleted.insert(pod.metadata.uid ?? name)
         if deleted.count > 10_000 { deleted.removeAll() }
         for waiter in deletionWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
     }
@@ -356,20 +359,23 @@ public actor KubernetesBackend: ClusterBackend {
         await withCheckedContinuation { syncWaiters.append($0) }
     }
 
-    /// Gone for the watch, or for the API server (the watch may lag).
-    func isGone(_ name: String) async throws -> Bool {
-        if deleted.contains(name) { return true }
+    /// Gone for the watch, or for the API server (the watch may lag): the pod of that
+    /// `uid` when known, else the one of that name.
+    func isGone(_ name: String, uid: String?) async throws -> Bool {
+        if deleted.contains(uid ?? name) { return true }
         do {
-            _ = try await client.send("GET", "\(KubeClient.podsPath(configuration.namespace))/\(name)")
-            return false
+            let found = try await client.send("GET", "\(KubeClient.podsPath(configuration.namespace))/\(name)")
+            // Another pod of the same name: the one waited for is gone.
+            guard let uid, let other = try? JSONDecoder().decode(KubePod.self, from: found).metadata.uid else { return false }
+            return other != uid
         } catch let error as KubeAPIError where error.isNotFound {
             return true
         }
     }
 
     /// Returns when the watch sees `name` deleted, or after `limit`.
-    func waitForDeletion(of name: String, upTo limit: Duration) async {
-        if deleted.contains(name) { return }
+    func waitForDeletion(of name: String, uid: String?, upTo limit: Duration) async {
+        if deleted.contains(uid ?? name) { return }
         let timer = Task {
             try? await Task.sleep(for: limit)
             self.wakeDeletionWaiters(of: name)

@@ -76,6 +76,26 @@ import TideTestSupport
         }
     }
 
+    @Test func aWorkerStartedAgainUnderTheSameNameIsWaitedForWhenItStopsAgain() async throws {
+        try await FakeCluster.with { cluster in
+            try await cluster.addNode("gpu-1", gpus: "4")
+            let handle = cluster.backend()
+            _ = try await handle.backend.adopt()
+            // Shrunk, then grown back within its run: worker 3's pod has the same name both times.
+            let launch = FakeCluster.launch("regrown", index: 3, of: 4, node: "gpu-1", env: ["FAKE_STOP_SECONDS": "1"])
+            for _ in 0..<2 {
+                try await handle.backend.start(launch)
+                try await cluster.waitUntilRunning("regrown-r1-w3")
+                let began = ContinuousClock.now
+                try await handle.backend.stop(launch.id, grace: .seconds(5))
+                // The kubelet takes 1 s to stop it: the second stop waits as the first did.
+                #expect(ContinuousClock.now - began >= .milliseconds(800))
+                #expect(try await cluster.pod("regrown-r1-w3") == nil)
+            }
+            await handle.backend.shutdown()
+        }
+    }
+
     @Test func aPodTheKubeletRefusesIsReportedAsRefusedNotFailed() async throws {
         try await FakeCluster.with { cluster in
             try await cluster.addNode("small", gpus: "1")
