@@ -59,7 +59,9 @@ import Testing
                 }
             }
             #expect(seen?.metadata.labels?["tide/accelerator"] == "a100")
-            #expect(ContinuousClock.now - changed < .seconds(1), "the label change took \(ContinuousClock.now - changed)")
+            // Delivered as it happens, not when the watch ends; how fast is
+            // measured by `make bench-kube`, not here, where a loaded machine adds seconds.
+            #expect(ContinuousClock.now - changed < .seconds(15), "the label change took \(ContinuousClock.now - changed)")
         }
     }
 
