@@ -95,11 +95,18 @@ public final class LocalBackend: ClusterBackend {
             // A live shim holds the lock: this worker runs, or another call is starting it.
             return try check(await watcher.launchOutcome(id, in: directory), of: id, in: directory)
         }
-        if directory.exitRecord != nil, !directory.isForgotten {
-            close(lock)
-            // Watched again so that an exit not delivered yet is, once.
-            _ = await watcher.launchOutcome(id, in: directory)
-            return
+        if let ended = directory.exitRecord, !directory.isForgotten {
+            if let requested = directory.requestedAt, requested <= ended.endedAt {
+                // Tide stopped it, and starts it again under the same id before acknowledging that
+                // end (a shrink, then a growth back within the run): a new worker. The old end,
+                // asked for, means nothing to the scheduler; the new one is reported.
+                watcher.forget(id)
+            } else {
+                close(lock)
+                // Watched again so that an exit not delivered yet is, once.
+                _ = await watcher.launchOutcome(id, in: directory)
+                return
+            }
         }
         let spawned: pid_t
         do {

@@ -116,4 +116,20 @@ import TideTestSupport
         #expect(fixture.log(id) == "started\nstarted\n")
         #expect(fixture.workerDirectory(id).exitRecord?.workerPid != pid)
     }
+
+    @Test func aWorkerStoppedByTideStartsAgainUnderItsIdBeforeItsEndIsAcknowledged() async throws {
+        let (fixture, backend, exits) = try Fixture.withBackend()
+        let id = WorkerID(job: "regrown", run: 1, index: 3)
+        let launch = fixture.launch(id, "echo started; \(Script.waitForGo)")
+        try await backend.start(launch)
+        try await backend.stop(id, grace: .seconds(5))
+        #expect(try await exits.exit(of: id).requested)
+        // Shrunk, then grown back within its run, before the scheduler acknowledged (forgot) the end.
+        try await backend.start(launch)
+        fixture.release(id)
+        try await eventually("the second worker's end") { exits.all(of: id).count == 2 }
+        let second = exits.all(of: id)[1]
+        #expect(second.status == .exited(0) && !second.requested, "\(second)")
+        #expect(fixture.log(id) == "started\nstarted\n")
+    }
 }
