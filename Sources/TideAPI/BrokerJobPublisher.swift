@@ -28,7 +28,14 @@ public actor BrokerJobPublisher: JobEventPublishing {
     public func publish(_ entry: OutboxEntry, job: StoredJob) async throws {
         let publisher = try await connected()
         let message = try Self.message(entry, job: job)
-        try await publisher.publish(message)
+        do {
+            try await publisher.publish(message)
+        } catch let error as BrokerError {
+            // Closed for good (a fatal error while reconnecting, such as a vhost refused during a
+            // broker restart): the next publish connects afresh instead of failing for ever.
+            if case .closed = error, self.publisher === publisher { self.publisher = nil }
+            throw error
+        }
     }
 
     /// Closes the connection; later publishes connect again.

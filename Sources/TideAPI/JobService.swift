@@ -110,7 +110,18 @@ public struct JobService: Sendable {
     /// changes nothing; canceling a completed or failed one is a conflict.
     func cancel(_ name: String) async throws -> StoredJob {
         if let record = try await jobs.get(name), record.job.status.state == .canceled { return record.job }
-        return try await change(name, change: .deleted, eventType: "Canceled") { record in
+        do {
+            return try await canceling(name)
+        } catch let error as APIError where error.status == .conflict {
+            // Canceled meanwhile by another request (another replica's, or this one's whose write
+            // landed while its answer was lost): done, as canceling a canceled job is.
+            if let record = try await jobs.get(name), record.job.status.state == .canceled { return record.job }
+            throw error
+        }
+    }
+
+    private func canceling(_ name: String) async throws -> StoredJob {
+        try await change(name, change: .deleted, eventType: "Canceled") { record in
             let state = record.job.status.state
             guard !state.isTerminal else {
                 throw APIError(.conflict, "job \(name) already finished (\(state.rawValue)); nothing to cancel",

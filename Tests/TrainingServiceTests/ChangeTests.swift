@@ -5,6 +5,7 @@ import TideAPI
 import TideCore
 import TideJobs
 import TideStore
+import TideTestSupport
 
 /// DELETE (cancel) and PATCH of /v1/jobs/{name}.
 @Suite struct ChangeTests {
@@ -37,6 +38,29 @@ import TideStore
 
             #expect(try await send(client, .delete, "/v1/jobs/missing-20250101-000000").status == .notFound)
         }
+    }
+
+    @Test func twoReplicasCancelingOneJobAtOnceBothAnswerCanceled() async throws {
+        let database = TestServers.uniqueName("cancels")
+        let first = try await Harness.make(database: database)
+        let second = try await Harness.make(database: database)
+        try await first.api.application(port: 0).test(.router) { one in
+            try await second.api.application(port: 0).test(.router) { two in
+                for index in 0..<6 {
+                    let job = try await send(one, .post, "/v1/jobs", body: first.yaml(name: "cancel\(index)")).decode(StoredJob.self)
+                    async let fromOne = send(one, .delete, "/v1/jobs/\(job.name)")
+                    async let fromTwo = send(two, .delete, "/v1/jobs/\(job.name)")
+                    for response in try await [fromOne, fromTwo] {
+                        #expect(response.status == .ok, "\(response.text)")
+                        #expect(try response.decode(StoredJob.self).status.state == .canceled)
+                    }
+                    let events = try await send(one, .get, "/v1/jobs/\(job.name)/events").decode(Events.self)
+                    #expect(events.items.map(\.type) == ["Created", "Canceled"])
+                }
+            }
+        }
+        await second.close(dropping: false)
+        await first.close()
     }
 
     @Test func patchChangesPriorityAndMaxWorkers() async throws {
