@@ -331,13 +331,9 @@ public actor Scheduler {
     private func stopRun(_ name: String) async throws -> Bool {
         guard let job = jobs[name] else { return false }
         let run = job.record.run
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for slot in job.record.workers where !job.record.finishedWorkers.contains(slot.index) {
-                let id = WorkerID(job: name, run: run, index: slot.index)
-                group.addTask { try await self.backend.stop(id, grace: self.settings.stopGrace) }
-            }
-            try await group.waitForAll()
-        }
+        try await stop(
+            job.record.workers.filter { !job.record.finishedWorkers.contains($0.index) }
+                .map { WorkerID(job: name, run: run, index: $0.index) })
         guard var current = jobs[name], current.record.run == run, current.hasWorkers else { return false }
         let now = clock()
         if let start = current.record.runStartTime, now - start >= Self.startSettledSeconds {
@@ -444,12 +440,7 @@ public actor Scheduler {
     private func shrink(_ name: String, removing: [Int]) async throws {
         guard let job = jobs[name] else { return }
         let run = job.record.run
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in removing {
-                group.addTask { try await self.backend.stop(WorkerID(job: name, run: run, index: index), grace: self.settings.stopGrace) }
-            }
-            try await group.waitForAll()
-        }
+        try await stop(removing.map { WorkerID(job: name, run: run, index: $0) })
         // The stops awaited: the job may have completed meanwhile (its run then has no workers).
         guard var current = jobs[name], current.record.run == run, current.hasWorkers, exiting[name] == nil else { return }
         current.record.resizeLive(
@@ -484,7 +475,7 @@ public actor Scheduler {
         }
     }
 
-    /// Stops these workers, whatever their job's record says.
+    /// Stops these workers at once, whatever their job's record says now.
     private func stop(_ workers: [WorkerID]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for id in workers {
