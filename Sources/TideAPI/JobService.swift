@@ -33,24 +33,45 @@ public struct JobService: Sendable {
             throw Self.refusal(error)
         }
         let time = Self.millisecond(clock())
+        let write = UUID().uuidString
         var taken = Set<String>()
         // The unique index decides between replicas: a name another one just took is skipped.
         for _ in 0..<1000 {
             let name = StoredName.make(for: spec.name, at: time) { taken.contains($0) }
             var record = JobRecord(job: StoredJob(submitting: spec, storedName: name, at: time))
             record.owe(.created, version: 1, at: time)
+            record.noteWrite(write)
+            let stored: JobRecord
             do {
-                let stored = try await jobs.create(record)
-                // Both only need the job stored: the event's write and the publish overlap.
-                async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
-                await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
-                await recorded
-                return stored.job
+                stored = try await jobs.create(record)
             } catch StoreError.alreadyExists {
-                taken.insert(name)
+                // Our own insert, when it landed while its answer was lost and was sent again.
+                guard let own = try await ownWrite(write, to: name) else {
+                    taken.insert(name)
+                    continue
+                }
+                stored = own
+            } catch StoreError.unavailable(let operation, let detail) {
+                // The connection broke: the insert may have landed. If it did, the job is stored
+                // (and its event owed); answering an error would make the user submit it again.
+                guard let own = try await ownWrite(write, to: name) else {
+                    throw StoreError.unavailable(operation: operation, detail: detail)
+                }
+                stored = own
             }
+            // Both only need the job stored: the event's write and the publish overlap.
+            async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
+            await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+            await recorded
+            return stored.job
         }
         throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
+    }
+
+    /// The record `name` if the write `id` is among its latest: a write whose answer was lost.
+    private func ownWrite(_ id: String, to name: String) async throws -> JobRecord? {
+        guard let record = try await jobs.get(name), record.wasWritten(by: id) else { return nil }
+        return record
     }
 
     // MARK: read
@@ -150,16 +171,30 @@ public struct JobService: Sendable {
             let time = Self.millisecond(clock())
             let message = try mutate(&record)
             record.owe(change, version: record.version + 1, at: time)
+            let write = UUID().uuidString
+            record.noteWrite(write)
+            let stored: JobRecord
             do {
-                let stored = try await jobs.replace(record)
-                await recordEvent(stored.job, type: eventType, message: message, at: time)
-                await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
-                return stored.job
-            } catch StoreError.conflict where attempt < conflictRetries {
-                continue
+                stored = try await jobs.replace(record)
             } catch StoreError.conflict {
-                throw APIError(.conflict, "job \(name) is being changed by someone else; retry", field: "metadata.version")
+                // A write whose answer was lost and that was sent again meets itself as a conflict:
+                // it is done, and doing it again would apply the change twice.
+                if let own = try await ownWrite(write, to: name) {
+                    stored = own
+                } else if attempt < conflictRetries {
+                    continue
+                } else {
+                    throw APIError(.conflict, "job \(name) is being changed by someone else; retry", field: "metadata.version")
+                }
+            } catch StoreError.unavailable(let operation, let detail) {
+                guard let own = try await ownWrite(write, to: name) else {
+                    throw StoreError.unavailable(operation: operation, detail: detail)
+                }
+                stored = own
             }
+            await recordEvent(stored.job, type: eventType, message: message, at: time)
+            await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+            return stored.job
         }
         fatalError("unreachable")
     }

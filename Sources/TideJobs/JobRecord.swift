@@ -25,6 +25,14 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     public var outbox: [OutboxEntry]
     /// When the oldest unpublished change was stored (the republisher leaves fresh ones to their writer).
     public var outboxSince: Date?
+    /// Ids of the latest writes the API made to this record, oldest first (at most
+    /// `recentWritesKept`). A writer whose answer was lost (the connection broke after the
+    /// write landed) finds its id here and knows the write is done, instead of taking it
+    /// for another writer's and doing it again. Other writers carry it over unchanged.
+    public private(set) var recentWrites: [String] = []
+    /// How many write ids a record keeps: a writer looks for its own right after its write,
+    /// so only writes landing in between (other requests to the same job) can push it out.
+    public static let recentWritesKept = 16
     /// Read from a document flagged without `outboxVersion`: written before that field existed, or
     /// rewritten by a service that predates it during an upgrade. Such a flag is cleared by the job's version.
     public private(set) var isFlaggedWithoutOutboxVersion = false
@@ -47,6 +55,15 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
         outbox.append(OutboxEntry(change: change, version: version))
     }
 
+    /// Marks this version of the record as written by the write `id`.
+    public mutating func noteWrite(_ id: String) {
+        recentWrites.append(id)
+        if recentWrites.count > Self.recentWritesKept { recentWrites.removeFirst(recentWrites.count - Self.recentWritesKept) }
+    }
+
+    /// Whether the write `id` is one of the record's latest.
+    public func wasWritten(by id: String) -> Bool { recentWrites.contains(id) }
+
     /// The version of the newest unpublished change; nil when nothing is owed.
     public var newestOwedVersion: Int? { outbox.last?.version }
 
@@ -67,7 +84,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
 extension JobRecord: Codable {
     private enum Keys: String, CodingKey {
-        case outbox, outboxEvents, outboxSince, outboxVersion
+        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +92,7 @@ extension JobRecord: Codable {
         let container = try decoder.container(keyedBy: Keys.self)
         outbox = try container.decodeIfPresent([OutboxEntry].self, forKey: .outboxEvents) ?? []
         outboxSince = try container.decodeIfPresent(Date.self, forKey: .outboxSince)
+        recentWrites = try container.decodeIfPresent([String].self, forKey: .recentWrites) ?? []
         isFlaggedWithoutOutboxVersion = !outbox.isEmpty && !container.contains(.outboxVersion)
     }
 
@@ -86,6 +104,7 @@ extension JobRecord: Codable {
         try container.encode(outbox, forKey: .outboxEvents)
         if let outboxSince { try container.encode(outboxSince, forKey: .outboxSince) }
         if let newestOwedVersion { try container.encode(newestOwedVersion, forKey: .outboxVersion) }
+        if !recentWrites.isEmpty { try container.encode(recentWrites, forKey: .recentWrites) }
     }
 }
 

@@ -25,10 +25,11 @@ final class Harness: Sendable {
     let publisher: BrokerJobPublisher
 
     static func make(
-        database: String? = nil, amqpURI: String? = nil, configure: (inout APIConfiguration) -> Void = { _ in }
+        database: String? = nil, amqpURI: String? = nil, mongoURI: String? = nil,
+        configure: (inout APIConfiguration) -> Void = { _ in }
     ) async throws -> Harness {
         let store = try await MongoStore.connect(
-            uri: TestServers.mongoURI, database: database ?? TestServers.uniqueName("svc"))
+            uri: mongoURI ?? TestServers.mongoURI, database: database ?? TestServers.uniqueName("svc"))
         try await store.ensureSchema()
         let accelerator = TestServers.uniqueName("acc")
         let broker = try BrokerConfiguration(uri: amqpURI ?? TestServers.amqpURI)
