@@ -437,7 +437,9 @@ public actor Scheduler {
         requestRound(.milliseconds(Int64(backoff * 1000) + 10))
     }
 
-    private func shrink(_ name: String, removing: [Int]) async throws {
+    /// Stops `removing` (worker indices of the current run) and writes the run without them;
+    /// `reason` says why in the history when it is not the plan's choice.
+    private func shrink(_ name: String, removing: [Int], because reason: String? = nil) async throws {
         guard let job = jobs[name] else { return }
         let run = job.record.run
         try await stop(removing.map { WorkerID(job: name, run: run, index: $0) })
@@ -449,7 +451,7 @@ public actor Scheduler {
         jobs[name] = current
         try await storage.save(current.record, job: name)
         try await setStatus(name, state: .running, workers: current.record.workers.count, message: "")
-        try await history(name, "Resized", "live: \(current.record.workers.count) workers")
+        try await history(name, "Resized", "live: \(current.record.workers.count) workers" + (reason.map { "; \($0)" } ?? ""))
     }
 
     private func grow(_ name: String, adding: [WorkerSlot]) async throws {
@@ -467,7 +469,18 @@ public actor Scheduler {
             // An exit handled meanwhile may have ended the run: a worker started after its
             // stops would run under no record.
             guard exiting[name] == nil, isCurrent(launch.id) else { return }
-            try await backend.start(launch)
+            do {
+                try await backend.start(launch)
+            } catch let error where !(error is CancellationError) {
+                // The workers already running keep the job going: the growth is undone, not the
+                // run. Left listed, a worker that never started would never exit, and the job
+                // would wait for it for ever.
+                logger.warning("worker could not start; the growth is undone", metadata: ["worker": "\(launch.id)", "error": "\(error)"])
+                try await shrink(
+                    name, removing: adding.map(\.index),
+                    because: "growth undone: worker \(launch.id.index) could not start: \(error)")
+                return
+            }
             guard exiting[name] == nil, isCurrent(launch.id) else {
                 try await stop([launch.id])
                 return

@@ -80,6 +80,8 @@ final class GatedBackend: ClusterBackend {
     let inner: LocalBackend
     let beforeStart = Gate()
     let heldIndex = Mutex<Int?>(nil)
+    /// Starts of workers of this index are refused, as a cluster out of quota refuses a pod.
+    let refusedIndex = Mutex<Int?>(nil)
 
     init(inner: LocalBackend) {
         self.inner = inner
@@ -87,6 +89,9 @@ final class GatedBackend: ClusterBackend {
 
     func start(_ launch: WorkerLaunch) async throws {
         if heldIndex.withLock({ $0 == nil || $0 == launch.id.index }) { await beforeStart.pass() }
+        if refusedIndex.withLock({ $0 == launch.id.index }) {
+            throw BackendError("pods \"\(launch.id)\" is forbidden: exceeded quota", blamesJob: false)
+        }
         try await inner.start(launch)
     }
 
@@ -116,21 +121,25 @@ final class RaceHarness: Sendable {
     let releaseFile: URL
     private let directory: URL
 
-    private init(store: MongoStore, backend: LocalBackend, directory: URL) {
+    private init(store: MongoStore, backend: LocalBackend, directory: URL, policy: String, minResizeInterval: Double) {
         self.store = store
         self.backend = GatedBackend(inner: backend)
         self.directory = directory
         releaseFile = directory.appendingPathComponent("release")
         storage = GatedStorage(inner: MongoSchedulerStorage(store: store))
-        scheduler = Self.scheduler(storage: storage, allocator: allocator, backend: self.backend, directory: directory)
+        scheduler = Self.scheduler(
+            storage: storage, allocator: allocator, backend: self.backend, directory: directory, policy: policy,
+            minResizeInterval: minResizeInterval)
     }
 
     private static func scheduler(
-        storage: any SchedulerStorage, allocator: any AllocatorCalling, backend: any ClusterBackend, directory: URL
+        storage: any SchedulerStorage, allocator: any AllocatorCalling, backend: any ClusterBackend, directory: URL,
+        policy: String = "tide", minResizeInterval: Double = 60
     ) -> Scheduler {
         var logger = Logger(label: "tide.scheduler.race-test")
         logger.logLevel = .warning
-        var settings = SchedulerSettings(accelerator: Self.accelerator)
+        var settings = SchedulerSettings(accelerator: Self.accelerator, policy: policy)
+        settings.minResizeInterval = minResizeInterval
         settings.stopGrace = .seconds(2)
         settings.gangStartTimeout = .seconds(30)
         return Scheduler(
@@ -163,14 +172,16 @@ final class RaceHarness: Sendable {
     }
 
     /// A scheduler on a database of its own with one 4-GPU node.
-    static func make() async throws -> RaceHarness {
+    static func make(policy: String = "tide", minResizeInterval: Double = 60) async throws -> RaceHarness {
         let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("race"))
         try await store.ensureSchema()
         try await store.collection(StoreSchema.nodes, of: NodeRecord.self).save(
             NodeRecord(name: "local", accelerator: accelerator, gpus: 4, updated: Date()))
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tide-race-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        return RaceHarness(store: store, backend: try localBackend(directory), directory: directory)
+        return RaceHarness(
+            store: store, backend: try localBackend(directory), directory: directory, policy: policy,
+            minResizeInterval: minResizeInterval)
     }
 
     /// Submits a one-worker job whose worker exits with `exitCode` once released.
@@ -183,7 +194,14 @@ final class RaceHarness: Sendable {
 
     /// Submits a job of `workers` workers running `/bin/sh -c script`.
     func submit(_ name: String, workers: Int, script: String, maxRetries: Int = 0) async throws {
-        var spec = Fixtures.spec(name, min: workers, max: workers, maxRetries: maxRetries)
+        try await submit(name, min: workers, max: workers, script: script, maxRetries: maxRetries)
+    }
+
+    /// Submits a job of `min` to `max` workers running `/bin/sh -c script`.
+    func submit(
+        _ name: String, min: Int, max: Int, resize: TideCore.ResizeMode = .restart, script: String, maxRetries: Int = 0
+    ) async throws {
+        var spec = Fixtures.spec(name, min: min, max: max, resize: resize, maxRetries: maxRetries)
         spec.template = .object(["command": .array([.string("/bin/sh"), .string("-c"), .string(script)])])
         let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
         _ = try await jobs.create(JobRecord(job: StoredJob(submitting: spec, storedName: name, at: Date())))

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import TideBackend
+import TideCore
+import TideJobs
+import TideScheduler
+import TideStore
+
+/// A live job growing into GPUs that freed up, with real worker processes.
+@Suite(.timeLimit(.minutes(2)))
+struct LiveGrowthTests {
+    /// A cluster that refuses one of the new workers (a quota, a node gone): the job goes on
+    /// with the workers it had and completes, instead of waiting for ever for a worker that
+    /// never started.
+    @Test func aGrowthWhoseWorkerCannotStartIsUndoneAndTheJobCompletes() async throws {
+        let harness = try await RaceHarness.make(policy: "elastic-fifo", minResizeInterval: 0)
+        let blockerFile = harness.releaseFile.deletingLastPathComponent().appendingPathComponent("blocker")
+        try await harness.submit(
+            "blocker", workers: 3, script: "while [ ! -e \"\(blockerFile.path)\" ]; do sleep 0.05; done; exit 0")
+        try await harness.submit("grower", min: 1, max: 2, resize: .live, script: "\(harness.waitForRelease); exit 0")
+        try await harness.scheduler.round()
+        #expect(try await harness.job("grower")?.status.workers == 1)
+        var exits = harness.backend.exits.makeAsyncIterator()
+
+        // The blocker ends; its GPUs are free for the grower's second worker, which the cluster refuses.
+        FileManager.default.createFile(atPath: blockerFile.path, contents: Data())
+        for _ in 0..<3 { try await harness.scheduler.handle(try #require(await exits.next())) }
+        #expect(try await harness.job("blocker")?.status.state == .completed)
+        harness.backend.refusedIndex.withLock { $0 = 1 }
+        try await harness.scheduler.round()
+
+        let grower = try #require(try await harness.job("grower"))
+        #expect(grower.status.state == .running)
+        #expect(grower.status.workers == 1)
+        let info = try #require(try await harness.storage.inner.info(jobs: ["grower"])["grower"]?.scheduler)
+        #expect(info.workers.map(\.index) == [0])
+        let events = try await EventStore<JobHistoryEvent>(harness.store).list(job: "grower").map(\.event)
+        #expect(events.map(\.type) == ["Started", "Resized", "Resized"])
+        #expect(events.last?.message.contains("worker 1 could not start") == true, "\(events.last?.message ?? "")")
+
+        // The worker it kept finishes the job.
+        try harness.releaseWorkers()
+        try await harness.scheduler.handle(try #require(await exits.next()))
+        #expect(try await harness.job("grower")?.status.state == .completed)
+        #expect(try await harness.history("grower") == ["Started", "Resized", "Resized", "Completed"])
+        await harness.close()
+    }
+}
