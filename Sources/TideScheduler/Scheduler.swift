@@ -42,6 +42,10 @@ public actor Scheduler {
     /// reports each worker once, and a retried recovery that asked again found none
     /// alive and restarted every run.
     private var adopted: Adoption?
+    /// The latest save of each job's record still under way: the next waits for it. Two
+    /// saves issued a moment apart (a round's and an exit's) go out on two connections of
+    /// the pool, and the database may apply the later one first, leaving the older record.
+    private var savesUnderWay: [String: Task<Void, any Error>] = [:]
     private var estimates: [String: JobEstimate] = [:]
     private var nodes: [NodeRecord] = []
     /// When every job was last read; a round reads them all again once it is `fullRefreshSeconds` old.
@@ -302,7 +306,7 @@ public actor Scheduler {
             guard var job = jobs[name], job.record.policyState != state else { continue }
             job.record.policyState = state
             jobs[name] = job
-            try await storage.save(job.record, job: name)
+            try await save(job.record, job: name)
         }
     }
 
@@ -342,7 +346,7 @@ public actor Scheduler {
         }
         current.record.endRun(at: now, gpusPerWorker: current.spec.gpusPerWorker)
         jobs[name] = current
-        try await storage.save(current.record, job: name)
+        try await save(current.record, job: name)
         return true
     }
 
@@ -374,7 +378,7 @@ public actor Scheduler {
         job.record.beginRun(slots, at: clock())
         jobs[name] = job
         // The intent first: after a crash, the next scheduler knows this run.
-        try await storage.save(job.record, job: name)
+        try await save(job.record, job: name)
         let outcome = await GangStart.start(launches, on: backend, within: settings.gangStartTimeout, settle: settings.stopGrace)
         if case .cancelled = outcome {
             // A scheduler cancelled here has lost its term or is shutting down: it writes
@@ -430,7 +434,7 @@ public actor Scheduler {
         job.record.startTimeouts = attempts
         job.record.notBefore = clock() + backoff
         jobs[name] = job
-        try await storage.save(job.record, job: name)
+        try await save(job.record, job: name)
         let message = "\(reason); trying again in \(Int(backoff)) s"
         try await setStatus(name, state: .waiting, workers: 0, message: message)
         try await history(name, event, message)
@@ -449,7 +453,7 @@ public actor Scheduler {
             to: current.record.workers.filter { !removing.contains($0.index) }, at: clock(),
             gpusPerWorker: current.spec.gpusPerWorker)
         jobs[name] = current
-        try await storage.save(current.record, job: name)
+        try await save(current.record, job: name)
         try await setStatus(name, state: .running, workers: current.record.workers.count, message: "")
         try await history(name, "Resized", "live: \(current.record.workers.count) workers" + (reason.map { "; \($0)" } ?? ""))
     }
@@ -460,7 +464,7 @@ public actor Scheduler {
         let count = job.record.workers.count
         let launches = try self.launches.launches(job: job, run: job.record.run, slots: adding, workerCount: count)
         jobs[name] = job
-        try await storage.save(job.record, job: name)
+        try await save(job.record, job: name)
         // Status and history before the starts: once the new workers run, their exits may
         // complete the job (a short one, within a second), and "Completed" must come last.
         try await setStatus(name, state: .running, workers: count, message: "")
@@ -515,12 +519,12 @@ public actor Scheduler {
         case .workerFinished:
             job.record.finishedWorkers.append(exit.id.index)
             jobs[job.name] = job
-            try await storage.save(job.record, job: job.name)
+            try await save(job.record, job: job.name)
         case .completed:
             job.record.finishedWorkers.append(exit.id.index)
             job.record.endRun(at: exit.endedAt, gpusPerWorker: job.spec.gpusPerWorker)
             jobs[job.name] = job
-            try await storage.save(job.record, job: job.name)
+            try await save(job.record, job: job.name)
             let written = try await setStatus(job.name, state: .completed, workers: 0, message: "all workers exited 0")
             try await history(
                 job.name, "Completed", "after \(job.record.resizes) resizes and \(job.record.retries) retries", after: written)
@@ -532,7 +536,7 @@ public actor Scheduler {
             stopped.record.retries += 1
             stopped.record.notBefore = clock() + backoff
             jobs[job.name] = stopped
-            try await storage.save(stopped.record, job: job.name)
+            try await save(stopped.record, job: job.name)
             try await setStatus(job.name, state: .waiting, workers: 0, message: message)
             try await history(job.name, "Retrying", message)
             requestRound(.zero)
@@ -581,6 +585,21 @@ public actor Scheduler {
                 try await fail(name, message: reason)
             }
         }
+    }
+
+    /// Writes the job's record once the saves of it issued before have landed, so that the
+    /// last one issued is the one stored. The write goes on if the caller is cancelled, as a
+    /// write already sent would.
+    private func save(_ record: SchedulerRecord, job name: String) async throws {
+        let previous = savesUnderWay[name]
+        let storage = self.storage
+        let write = Task {
+            _ = await previous?.result
+            try await storage.save(record, job: name)
+        }
+        savesUnderWay[name] = write
+        defer { if savesUnderWay[name] == write { savesUnderWay[name] = nil } }
+        try await write.value
     }
 
     /// Marks the job as exiting (see `exiting`).

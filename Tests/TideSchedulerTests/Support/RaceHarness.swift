@@ -20,6 +20,9 @@ struct GatedStorage: SchedulerStorage {
     let beforeStatusWrite = Gate()
     /// Holds a read of one job (a full refresh reads so the jobs canceled while running).
     let beforeJobRead = Gate()
+    /// Holds a save of a scheduler record before it reaches the database, as a slow
+    /// connection of the pool would.
+    let beforeSave = Gate()
     /// Makes the next read of the active jobs fail, as a database that is away would.
     let failNextActiveJobs = OneFailure()
 
@@ -42,7 +45,10 @@ struct GatedStorage: SchedulerStorage {
     func jobs(named names: [String]) async throws -> [StoredJob] { try await inner.jobs(named: names) }
     func nodes(accelerator: String) async throws -> [NodeRecord] { try await inner.nodes(accelerator: accelerator) }
     func info(jobs: [String]) async throws -> [String: JobInfo] { try await inner.info(jobs: jobs) }
-    func save(_ record: SchedulerRecord, job: String) async throws { try await inner.save(record, job: job) }
+    func save(_ record: SchedulerRecord, job: String) async throws {
+        await beforeSave.pass()
+        try await inner.save(record, job: job)
+    }
     func move(job: String, to accelerator: String, message: String) async throws -> StoredJob? {
         try await inner.move(job: job, to: accelerator, message: message)
     }
