@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "TideKubeBackend",
             dependencies: [
-                "TideKube", "TideBackend", .product(name: "Logging", package: "swift-log"),
+                "TideKube", "TideBackend", "TideCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // The local stack of `cmd up`: its parts, their supervisor, its status.
@@ -188,7 +188,7 @@ let package = Package(
             name: "PerGPUScheduler",
             dependencies: [
                 "TideScheduler", "TideBackend", "TideLocalBackend", "TideKube", "TideKubeBackend", "TideBroker", "TideJobs",
-                "TideServiceKit", "TideStore",
+                "TideCore", "TideServiceKit", "TideStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TideBackend
 import TideBroker
+import TideCore
 import TideJobs
 import TideKube
 import TideKubeBackend
@@ -135,8 +136,11 @@ struct SchedulerCommand: AsyncParsableCommand {
             baseEnvironment: kubernetes
                 ? [:] : environment.filter { ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"].contains($0.key) },
             workingDirectory: FileManager.default.currentDirectoryPath, containers: kubernetes)
+        // Under a lease, the term it is held in goes with every write of a job: a former
+        // leader's writes still under way are refused once this one has written.
+        let term = kube == nil ? nil : LeadershipTerm()
         let scheduler = Scheduler(
-            settings: settings, storage: MongoSchedulerStorage(store: store), allocator: RPCAllocator(client: rpc),
+            settings: settings, storage: MongoSchedulerStorage(store: store, term: term), allocator: RPCAllocator(client: rpc),
             backend: workers, launches: launches, announcer: BrokerStatusAnnouncer(publisher: publisher), logger: logger,
             requestRound: { trigger.wake(after: $0) })
         let metrics = SchedulerMetrics(accelerator: accelerator)
@@ -160,7 +164,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             let lease = KubeLease(
                 client: kube.client, namespace: kube.connection.namespace, name: "tide-scheduler-\(accelerator)",
                 identity: kube.identity, seconds: leaseSeconds)
-            services.append(LeaderElectedService(lease: lease, inner: leading, logger: logger))
+            services.append(LeaderElectedService(lease: lease, inner: leading, term: term, logger: logger))
         } else {
             services.append(service)
         }

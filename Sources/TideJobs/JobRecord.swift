@@ -33,6 +33,9 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     /// How many write ids a record keeps: a writer looks for its own right after its write,
     /// so only writes landing in between (other requests to the same job) can push it out.
     public static let recentWritesKept = 16
+    /// The term of the scheduler that last wrote the job (`LeadershipTerm`): a scheduler
+    /// of an earlier term may no longer write it. Other writers carry it over unchanged.
+    public var schedulerTerm: Int?
     /// Read from a document flagged without `outboxVersion`: written before that field existed, or
     /// rewritten by a service that predates it during an upgrade. Such a flag is cleared by the job's version.
     public private(set) var isFlaggedWithoutOutboxVersion = false
@@ -84,7 +87,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
 extension JobRecord: Codable {
     private enum Keys: String, CodingKey {
-        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites
+        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites, schedulerTerm
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +96,7 @@ extension JobRecord: Codable {
         outbox = try container.decodeIfPresent([OutboxEntry].self, forKey: .outboxEvents) ?? []
         outboxSince = try container.decodeIfPresent(Date.self, forKey: .outboxSince)
         recentWrites = try container.decodeIfPresent([String].self, forKey: .recentWrites) ?? []
+        schedulerTerm = try container.decodeIfPresent(Int.self, forKey: .schedulerTerm)
         isFlaggedWithoutOutboxVersion = !outbox.isEmpty && !container.contains(.outboxVersion)
     }
 
@@ -105,6 +109,7 @@ extension JobRecord: Codable {
         if let outboxSince { try container.encode(outboxSince, forKey: .outboxSince) }
         if let newestOwedVersion { try container.encode(newestOwedVersion, forKey: .outboxVersion) }
         if !recentWrites.isEmpty { try container.encode(recentWrites, forKey: .recentWrites) }
+        if let schedulerTerm { try container.encode(schedulerTerm, forKey: .schedulerTerm) }
     }
 }
 

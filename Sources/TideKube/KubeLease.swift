@@ -40,13 +40,22 @@ public final class KubeLease: Sendable {
 
     var path: String { "/apis/coordination.k8s.io/v1/namespaces/\(namespace)/leases" }
 
-    /// Returns once this replica holds the lease, with when the write that took it was sent (pass
-    /// it to `keep`). `waiting` hears who holds it meanwhile, each time that changes; `failed`, why
-    /// an attempt failed (the API server away, RBAC), before the next.
+    /// A term of this replica's as the holder.
+    public struct Tenure: Sendable {
+        /// When the write that took the lease was sent: pass it to `keep`.
+        public var heldSince: ContinuousClock.Instant
+        /// The lease's `leaseTransitions` once taken: every change of holder raises it, so a
+        /// later holder's term is always higher. Writes carry it to fence off a former holder's.
+        public var term: Int
+    }
+
+    /// Returns once this replica holds the lease, with its term. `waiting` hears who holds it
+    /// meanwhile, each time that changes; `failed`, why an attempt failed (the API server away,
+    /// RBAC), before the next.
     @discardableResult
     public func acquire(
         waiting: (String) -> Void = { _ in }, failed: (KubeAPIError) -> Void = { _ in }
-    ) async throws -> ContinuousClock.Instant {
+    ) async throws -> Tenure {
         var observed: (record: String, at: ContinuousClock.Instant)?
         var holder: String?
         while true {
@@ -54,7 +63,7 @@ public final class KubeLease: Sendable {
             let sent = ContinuousClock.now
             do {
                 switch try await attempt(observed: &observed) {
-                case .held: return sent
+                case .held(let term): return Tenure(heldSince: sent, term: term)
                 case .heldBy(let other):
                     if other != holder { waiting(other) }
                     holder = other
@@ -110,7 +119,7 @@ public final class KubeLease: Sendable {
     }
 
     enum Attempt: Equatable {
-        case held
+        case held(term: Int)
         case heldBy(String)
     }
 
@@ -132,7 +141,7 @@ public final class KubeLease: Sendable {
                     renewTime: Lease.stamp(now), leaseTransitions: 0))
             do {
                 _ = try await client.send("POST", path, body: try JSONEncoder().encode(created))
-                return .held
+                return .held(term: 0)
             } catch let error as KubeAPIError where error.isConflict {
                 return .heldBy("another replica (it created the lease first)")
             }
@@ -154,7 +163,7 @@ public final class KubeLease: Sendable {
         lease.spec.renewTime = Lease.stamp(now)
         do {
             _ = try await client.send("PUT", "\(path)/\(name)", body: try JSONEncoder().encode(lease))
-            return .held
+            return .held(term: lease.spec.leaseTransitions ?? 0)
         } catch let error as KubeAPIError where error.isConflict {
             return .heldBy("another replica (it wrote the lease first)")
         }

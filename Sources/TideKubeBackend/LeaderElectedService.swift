@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import TideCore
 import TideKube
 
 /// Runs `inner` only while this replica holds the GPU type's Lease (SPEC: one
@@ -11,20 +12,23 @@ import TideKube
 public struct LeaderElectedService: Service {
     public var lease: KubeLease
     public var inner: ServiceGroup
+    /// Told the lease's term once it is held, before `inner` runs: the writes of `inner` carry it.
+    public var term: LeadershipTerm?
     public var logger: Logger
 
-    public init(lease: KubeLease, inner: ServiceGroup, logger: Logger) {
+    public init(lease: KubeLease, inner: ServiceGroup, term: LeadershipTerm? = nil, logger: Logger) {
         self.lease = lease
         self.inner = inner
+        self.term = term
         self.logger = logger
     }
 
     public func run() async throws {
         let lease = lease
         let logger = logger
-        let heldSince: ContinuousClock.Instant
+        let tenure: KubeLease.Tenure
         do {
-            heldSince = try await cancelWhenGracefulShutdown {
+            tenure = try await cancelWhenGracefulShutdown {
                 try await lease.acquire(
                     waiting: { holder in
                         logger.info("standing by: another scheduler leads", metadata: ["holder": "\(holder)"])
@@ -36,10 +40,13 @@ public struct LeaderElectedService: Service {
         } catch is CancellationError {
             return
         }
-        logger.info("leading", metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)"])
+        term?.begin(tenure.term)
+        logger.info(
+            "leading",
+            metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)", "term": "\(tenure.term)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await inner.run() }
-            group.addTask { try await lease.keep(heldSince: heldSince) }
+            group.addTask { try await lease.keep(heldSince: tenure.heldSince) }
             // The inner group returns on graceful shutdown (it inherits it); a lost lease throws.
             defer { group.cancelAll() }
             try await group.next()

@@ -9,13 +9,22 @@ public struct MongoSchedulerStorage: SchedulerStorage {
     private let nodeCollection: MongoCollection<NodeRecord>
     private let infoCollection: MongoCollection<JobInfo>
     private let events: EventStore<JobHistoryEvent>
+    /// The leader's term, which every write of a job and its record carries; nil where no
+    /// election runs (writes are then not fenced).
+    private let term: LeadershipTerm?
 
-    /// Over `store`, which must have its schema (`MongoStore.ensureSchema`).
-    public init(store: MongoStore) {
+    /// The field of `job_info` with the term of the scheduler that last wrote the record.
+    static let termField = "schedulerTerm"
+
+    /// Over `store`, which must have its schema (`MongoStore.ensureSchema`). With `term`, a
+    /// write to a job or its record that a scheduler of a later term has written is refused
+    /// (`SchedulerFenced`): a replica that lost the lease may still have writes under way.
+    public init(store: MongoStore, term: LeadershipTerm? = nil) {
         jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
         nodeCollection = store.collection(StoreSchema.nodes)
         infoCollection = store.collection(StoreSchema.jobInfo)
         events = EventStore(store)
+        self.term = term
     }
 
     public func activeJobs(accelerator: String) async throws -> [StoredJob] {
@@ -46,7 +55,21 @@ public struct MongoSchedulerStorage: SchedulerStorage {
     }
 
     public func save(_ record: SchedulerRecord, job: String) async throws {
-        try await infoCollection.upsertFields(["name": .string(job)], set: [("scheduler", record)])
+        guard let term = term?.current else {
+            try await infoCollection.upsertFields(["name": .string(job)], set: [("scheduler", record)])
+            return
+        }
+        // A record a later term wrote matches no filter: the upsert then inserts a second
+        // document of that name, which the unique index refuses.
+        let filter: BSONValue = [
+            "name": .string(job),
+            "$or": [[Self.termField: ["$exists": false]], [Self.termField: ["$lte": .int(term)]]],
+        ]
+        do {
+            try await infoCollection.upsertFields(filter, set: [("scheduler", record)], values: [(Self.termField, .int(term))])
+        } catch StoreError.alreadyExists {
+            throw SchedulerFenced(job: job, term: term)
+        }
     }
 
     public func updateStatus(
@@ -77,10 +100,13 @@ public struct MongoSchedulerStorage: SchedulerStorage {
     /// again. `change` answers nil to leave the job alone (nil is returned),
     /// false when it changed nothing (the job is returned as read).
     private func rewrite(_ name: String, _ change: (inout StoredJob) -> Bool?) async throws -> StoredJob? {
+        let term = term?.current
         for _ in 0..<20 {
             guard var record = try await jobs.get(name) else { return nil }
+            if let term, let written = record.schedulerTerm, written > term { throw SchedulerFenced(job: name, term: term) }
             guard let changed = change(&record.job) else { return nil }
             guard changed else { return record.job }
+            record.schedulerTerm = term ?? record.schedulerTerm
             do {
                 return try await jobs.replace(record).job
             } catch StoreError.conflict {
@@ -92,5 +118,16 @@ public struct MongoSchedulerStorage: SchedulerStorage {
 
     public func record(_ event: JobHistoryEvent) async throws {
         _ = try await events.append(event)
+    }
+}
+
+/// A write refused because a scheduler of a later term has written the job: this
+/// replica no longer leads its GPU type and must not act on it.
+public struct SchedulerFenced: Error, Sendable, CustomStringConvertible {
+    public var job: String
+    public var term: Int
+
+    public var description: String {
+        "job \(job) was written by a scheduler of a term after \(term): this replica no longer leads"
     }
 }

@@ -77,10 +77,12 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
     }
 
     /// Sets top-level `fields` of the document matching `filter` to encoded
-    /// values (each a keyed container: a BSON document), creating the document (with the filter's equalities) if none
-    /// matches. Setting the same values again changes nothing, so it is
-    /// retried after a broken connection.
-    public func upsertFields(_ filter: BSONValue, set fields: [(String, any Encodable & Sendable)]) async throws {
+    /// values (each a keyed container: a BSON document) and those of `values` as they are,
+    /// creating the document (with the filter's equalities) if none matches. Setting the
+    /// same values again changes nothing, so it is retried after a broken connection.
+    public func upsertFields(
+        _ filter: BSONValue, set fields: [(String, any Encodable & Sendable)], values: [(String, BSONValue)] = []
+    ) async throws {
         var update = #"{"$set":{"#
         for (offset, (field, value)) in fields.enumerated() {
             if offset > 0 { update += "," }
@@ -90,6 +92,10 @@ public struct MongoCollection<Document: Codable & Sendable>: Sendable {
             } catch {
                 throw StoreError.encoding(collection: name, detail: "\(field): \(error.description)")
             }
+        }
+        for (offset, (field, value)) in values.enumerated() {
+            if offset > 0 || !fields.isEmpty { update += "," }
+            update += BSONValue.string(field).extendedJSON + ":" + value.extendedJSON
         }
         update += "}}"
         try await upsert(filter, update: update)

@@ -20,9 +20,9 @@ import Testing
     @Test func oneHolderAtATimeAndAStandbyTakesOverAfterTheDuration() async throws {
         try await FakeCluster.with { cluster in
             let first = lease(cluster, "one")
-            let heldSince = try await first.acquire()
+            let tenure = try await first.acquire()
             #expect(try await holder(cluster) == "one")
-            let keeping = Task { try await first.keep(heldSince: heldSince) }
+            let keeping = Task { try await first.keep(heldSince: tenure.heldSince) }
             let second = lease(cluster, "two")
             let waiting = Task { try await second.acquire() }
             // While the first renews, the second waits (well past the 9 s duration).
@@ -35,7 +35,9 @@ import Testing
             // The first stops renewing (it died): the second holds the lease within about the duration.
             keeping.cancel()
             let stopped = ContinuousClock.now
-            try await waiting.value
+            let next = try await waiting.value
+            // The later holder's term is later: its writes fence off the first's.
+            #expect(next.term > tenure.term)
             // The duration (9 s), plus up to a renewal period of staleness and a retry period of polling
             // (1.8 s each), plus what a loaded test machine adds: well under three durations.
             #expect(ContinuousClock.now - stopped < .seconds(27))
@@ -47,7 +49,7 @@ import Testing
         try await FakeCluster.with { cluster in
             // 6 s: given up 4 s after the last renewal, 2 s before a standby may take over.
             let first = KubeLease(client: cluster.client, namespace: "tide", name: "tide-scheduler-v100", identity: "one", seconds: 6)
-            let heldSince = try await first.acquire()
+            let heldSince = try await first.acquire().heldSince
             let keeping = Task { try await first.keep(heldSince: heldSince) }
             try await Task.sleep(for: .seconds(1))
             // The API server hangs: connections are accepted, nothing is answered.
@@ -80,10 +82,10 @@ import Testing
             // A holder that gives the lease back lets the next take it without waiting out the duration.
             let third = lease(cluster, "three")
             let fourth = lease(cluster, "four")
-            try await third.acquire()
+            let thirdTerm = try await third.acquire().term
             try await third.release()
             let released = ContinuousClock.now
-            try await fourth.acquire()
+            #expect(try await fourth.acquire().term == thirdTerm + 1)
             #expect(ContinuousClock.now - released < .seconds(3))
             #expect(try await holder(cluster) == "four")
         }

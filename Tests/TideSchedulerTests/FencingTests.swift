@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TideCore
+import TideJobs
+import TideScheduler
+import TideStore
+import TideTestSupport
+
+/// A scheduler that lost the lease may still have writes under way when the next
+/// leader starts: once the later term has written a job, the database refuses the
+/// former leader's writes of it, and takes the later leader's.
+@Suite struct FencingTests {
+    @Test func aFormerLeadersWritesOfAJobTheNextLeaderWroteAreRefused() async throws {
+        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("fence"))
+        try await store.ensureSchema()
+        let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
+        _ = try await jobs.create(JobRecord(job: StoredJob(submitting: Fixtures.spec("j"), storedName: "j", at: Date())))
+        let (formerTerm, laterTerm) = (LeadershipTerm(), LeadershipTerm())
+        formerTerm.begin(3)
+        laterTerm.begin(4)
+        let former = MongoSchedulerStorage(store: store, term: formerTerm)
+        let later = MongoSchedulerStorage(store: store, term: laterTerm)
+
+        // Before the next leader writes, the former's writes land.
+        var formerRecord = SchedulerRecord()
+        formerRecord.run = 1
+        try await former.save(formerRecord, job: "j")
+        _ = try await former.updateStatus(job: "j", accelerator: "v100") { $0.state = .running }
+
+        var laterRecord = SchedulerRecord()
+        laterRecord.run = 2
+        try await later.save(laterRecord, job: "j")
+        _ = try await later.updateStatus(job: "j", accelerator: "v100") { $0.message = "adopted" }
+
+        await #expect(throws: SchedulerFenced.self) { try await former.save(formerRecord, job: "j") }
+        await #expect(throws: SchedulerFenced.self) {
+            try await former.updateStatus(job: "j", accelerator: "v100") { $0.state = .waiting }
+        }
+        await #expect(throws: SchedulerFenced.self) { try await former.move(job: "j", to: "t4", message: "failback") }
+        let stored = try #require(try await later.job(named: "j"))
+        #expect(stored.status.state == .running && stored.status.message == "adopted")
+        #expect(stored.spec.accelerator == "v100")
+        #expect(try await later.info(jobs: ["j"])["j"]?.scheduler?.run == 2)
+
+        // The later leader goes on writing; a scheduler without a term (no election) is not fenced.
+        laterRecord.run = 3
+        try await later.save(laterRecord, job: "j")
+        try await MongoSchedulerStorage(store: store).save(laterRecord, job: "j")
+        try await store.dropDatabase()
+        await store.close()
+    }
+
+    @Test func aFormerLeadersFirstRecordOfAJobIsRefusedOnceTheNextLeaderWroteIt() async throws {
+        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("fence"))
+        try await store.ensureSchema()
+        let (formerTerm, laterTerm) = (LeadershipTerm(), LeadershipTerm())
+        formerTerm.begin(0)
+        laterTerm.begin(1)
+        var record = SchedulerRecord()
+        record.run = 7
+        try await MongoSchedulerStorage(store: store, term: laterTerm).save(record, job: "fresh")
+        await #expect(throws: SchedulerFenced.self) {
+            try await MongoSchedulerStorage(store: store, term: formerTerm).save(SchedulerRecord(), job: "fresh")
+        }
+        #expect(try await MongoSchedulerStorage(store: store).info(jobs: ["fresh"])["fresh"]?.scheduler?.run == 7)
+        try await store.dropDatabase()
+        await store.close()
+    }
+}
