@@ -1,11 +1,15 @@
 import Foundation
 import Hummingbird
 import TideBroker
+import TideCore
 import TideJobs
 
 /// `POST /v1/jobs/{name}/progress`: a worker's progress report, checked
 /// against the job's token and queued on `tide.progress` for the metrics
-/// collector. Answers 202 once the broker has the sample.
+/// collector. Answers 202 once the broker has the sample, 503 when it does not
+/// take it within the publish timeout (the worker reports again later), and 409
+/// for a report from a run on another GPU type than the job's now (a run
+/// before a failback, still stopping): its speed is not the new type's.
 struct ProgressRoutes: Sendable {
     let api: TrainingAPI
 
@@ -18,6 +22,8 @@ struct ProgressRoutes: Sendable {
         var stepSeconds: Double?
         var samplesPerSecond: Double?
         var loss: Double?
+        /// The GPU type the reporting run was started on (`TIDE_ACCELERATOR`), when the worker says.
+        var accelerator: String?
     }
 
     func add(to router: Router<BasicRequestContext>) {
@@ -38,6 +44,12 @@ struct ProgressRoutes: Sendable {
             }
             try Self.check(report)
             let job = try await api.service.get(name)
+            if let reported = report.accelerator, reported != job.spec.accelerator {
+                throw APIError(
+                    .conflict,
+                    "job \(name) runs on \(job.spec.accelerator) now; this report came from a run on \(reported) and is dropped",
+                    field: "accelerator")
+            }
             guard let messages = api.messages else {
                 throw APIError(.serviceUnavailable, "this service publishes no progress (no broker)")
             }
@@ -52,10 +64,16 @@ struct ProgressRoutes: Sendable {
                 properties: MessageProperties(
                     contentType: "application/json", messageID: "\(name)/progress/\(report.epoch)/\(report.workers)",
                     persistent: true))
+            let timeout = api.configuration.publishTimeout
+            let taken: Void?
             do {
-                try await messages.publish(message)
+                // Bounded: while the broker is away a publish waits for it, and so would the worker.
+                taken = try await result(within: timeout, cancellingLate: false) { try await messages.publish(message) }
             } catch {
                 throw APIError(.serviceUnavailable, "the broker did not take the report; send it again later: \(error)")
+            }
+            guard taken != nil else {
+                throw APIError(.serviceUnavailable, "the broker did not take the report within \(timeout); send it again later")
             }
             return Response(status: .accepted)
         }

@@ -64,6 +64,81 @@ import TideTestSupport
         }
     }
 
+    @Test func aReportFromARunOnAnotherGPUTypeIsRefusedAndNotQueued() async throws {
+        let queue = TestServers.uniqueName("tide.progress.test")
+        let broker = try BrokerConfiguration(uri: try TestServers.amqpURI)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let consumer = try await Consumer(
+            configuration: broker, queue: queue,
+            topology: Topology(queues: [Topology.Queue(queue, durable: true, autoDelete: true)]), logger: logger)
+        defer { consumer.close() }
+        let harness = try await Harness.make {
+            $0.jobTokens = JobTokens(secret: Self.secret)
+            $0.progressQueue = queue
+        }
+        try await harness.test { client in
+            let name = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "moved")).decode(StoredJob.self).name
+            let headers: HTTPFields = [.authorization: "Bearer \(JobTokens(secret: Self.secret).token(job: name))"]
+            // A worker of a run before the job failed back to another type, still stopping.
+            let stale = #"{"epoch": 4, "epochs": 10, "workers": 8, "epochSeconds": 3, "accelerator": "nvidia-a100"}"#
+            let refused = try await send(
+                client, .post, "/v1/jobs/\(name)/progress", body: stale, contentType: "application/json", headers: headers)
+            #expect(refused.status == .conflict, "\(refused.text)")
+            #expect(refused.error?.field == "accelerator")
+            #expect(refused.error?.error.contains("nvidia-a100") == true, "\(refused.text)")
+
+            let current = #"{"epoch": 5, "epochs": 10, "workers": 2, "epochSeconds": 9, "accelerator": "\#(harness.accelerator)"}"#
+            let accepted = try await send(
+                client, .post, "/v1/jobs/\(name)/progress", body: current, contentType: "application/json", headers: headers)
+            #expect(accepted.status == .accepted, "\(accepted.text)")
+            // Only the current run's report was queued.
+            var iterator = consumer.makeAsyncIterator()
+            let delivery = try #require(try await iterator.next())
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            #expect(try decoder.decode(ProgressSample.self, from: delivery.body).epoch == 5)
+            try await delivery.ack()
+        }
+    }
+
+    /// A broker that hangs (its machine stalled; SIGSTOP stands for that) holds a report for
+    /// the publish timeout, not for as long as it hangs: the worker reports again later.
+    @Test(.timeLimit(.minutes(2))) func aReportWhileTheBrokerHangsIsAnsweredWithinThePublishTimeout() async throws {
+        let broker = ServerProcess(.rabbitmq)
+        defer { broker.remove() }
+        let uri = try await offPool { try broker.start() }
+        let harness = try await Harness.make(amqpURI: uri) {
+            $0.jobTokens = JobTokens(secret: Self.secret)
+            $0.progressQueue = TestServers.uniqueName("tide.progress.test")
+            $0.publishTimeout = .seconds(1)
+        }
+        let pid = try #require(broker.pid)
+        try await harness.test { client in
+            let name = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "hung")).decode(StoredJob.self).name
+            let headers: HTTPFields = [.authorization: "Bearer \(JobTokens(secret: Self.secret).token(job: name))"]
+            let report = #"{"epoch": 1, "epochs": 10, "workers": 1, "epochSeconds": 2}"#
+            let first = try await send(
+                client, .post, "/v1/jobs/\(name)/progress", body: report, contentType: "application/json", headers: headers)
+            #expect(first.status == .accepted, "\(first.text)")
+
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            // Resumed whatever happens here: a test that hangs past its time limit never
+            // runs its defers, and a stopped node hangs every later rabbitmqctl on the machine.
+            Task.detached {
+                try? await Task.sleep(for: .seconds(20))
+                kill(pid, SIGCONT)
+            }
+            let started = ContinuousClock.now
+            let held = try await send(
+                client, .post, "/v1/jobs/\(name)/progress", body: report, contentType: "application/json", headers: headers)
+            let waited = ContinuousClock.now - started
+            #expect(held.status == .serviceUnavailable, "\(held.text)")
+            #expect(waited < .seconds(10), "the report was held for \(waited)")
+        }
+    }
+
     @Test func withoutASecretEveryReportIsRefused() async throws {
         let harness = try await Harness.make()
         try await harness.test { client in

@@ -235,7 +235,7 @@ class TrainTests(unittest.TestCase):
         self.addCleanup(server.close)
         result = self.run_train("--epochs", 3, "--epoch-seconds", 0.05, TIDE_API=server.url + "/",
                                 TIDE_JOB="resnet-20240101-000000", TIDE_JOB_TOKEN="secret-token",
-                                TIDE_NUM_WORKERS=2)
+                                TIDE_NUM_WORKERS=2, TIDE_ACCELERATOR="nvidia-tesla-v100")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(len(server.requests), 3, server.requests)
         for number, (path, authorization, body) in enumerate(server.requests, start=1):
@@ -244,6 +244,7 @@ class TrainTests(unittest.TestCase):
             self.assertEqual((body["epoch"], body["epochs"], body["workers"]), (number, 3, 2))
             self.assertGreater(body["epochSeconds"], 0)
             self.assertIsInstance(body["loss"], float)
+            self.assertEqual(body["accelerator"], "nvidia-tesla-v100")
 
         # Another worker never reports.
         result = self.run_train("--epochs", 1, "--epoch-seconds", 0.05, TIDE_API=server.url, TIDE_JOB="j",

@@ -162,6 +162,7 @@ class Worker:
         self.checkpoint_dir = os.environ.get("TIDE_CHECKPOINT_DIR") or None
         self.api = (os.environ.get("TIDE_API") or "").rstrip("/") or None
         self.token = os.environ.get("TIDE_JOB_TOKEN", "")
+        self.accelerator = os.environ.get("TIDE_ACCELERATOR") or None
         self.devices = os.environ.get("CUDA_VISIBLE_DEVICES", "")
 
 
@@ -340,6 +341,10 @@ class Training:
                 "samplesPerSecond": round(self.samples / seconds, 2)}
         if self.loss is not None:
             body["loss"] = round(self.loss, 6)
+        # The service drops reports of a run on another GPU type than the job's now
+        # (one still stopping after a failback): its speed is not the new type's.
+        if self.worker.accelerator:
+            body["accelerator"] = self.worker.accelerator
         self.reporter.report(body)
         self.last_report = time.monotonic()
 
