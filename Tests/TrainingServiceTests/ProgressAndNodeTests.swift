@@ -14,7 +14,8 @@ import TideTestSupport
 @Suite struct ProgressAndNodeTests {
     static let secret = "job-secret"
 
-    @Test func aReportWithTheJobsTokenReachesTheProgressQueue() async throws {
+    /// A service that takes reports with the jobs' tokens, and a consumer of its progress queue.
+    static func harnessWithProgressQueue() async throws -> (Harness, Consumer) {
         let queue = TestServers.uniqueName("tide.progress.test")
         let broker = try BrokerConfiguration(uri: try TestServers.amqpURI)
         var logger = Logger(label: "test")
@@ -22,11 +23,16 @@ import TideTestSupport
         let consumer = try await Consumer(
             configuration: broker, queue: queue,
             topology: Topology(queues: [Topology.Queue(queue, durable: true, autoDelete: true)]), logger: logger)
-        defer { consumer.close() }
         let harness = try await Harness.make {
-            $0.jobTokens = JobTokens(secret: Self.secret)
+            $0.jobTokens = JobTokens(secret: secret)
             $0.progressQueue = queue
         }
+        return (harness, consumer)
+    }
+
+    @Test func aReportWithTheJobsTokenReachesTheProgressQueue() async throws {
+        let (harness, consumer) = try await Self.harnessWithProgressQueue()
+        defer { consumer.close() }
         try await harness.test { client in
             let created = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "reporter"))
             let name = try created.decode(StoredJob.self).name
@@ -65,18 +71,8 @@ import TideTestSupport
     }
 
     @Test func aReportFromARunOnAnotherGPUTypeIsRefusedAndNotQueued() async throws {
-        let queue = TestServers.uniqueName("tide.progress.test")
-        let broker = try BrokerConfiguration(uri: try TestServers.amqpURI)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let consumer = try await Consumer(
-            configuration: broker, queue: queue,
-            topology: Topology(queues: [Topology.Queue(queue, durable: true, autoDelete: true)]), logger: logger)
+        let (harness, consumer) = try await Self.harnessWithProgressQueue()
         defer { consumer.close() }
-        let harness = try await Harness.make {
-            $0.jobTokens = JobTokens(secret: Self.secret)
-            $0.progressQueue = queue
-        }
         try await harness.test { client in
             let name = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "moved")).decode(StoredJob.self).name
             let headers: HTTPFields = [.authorization: "Bearer \(JobTokens(secret: Self.secret).token(job: name))"]
