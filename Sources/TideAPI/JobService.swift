@@ -41,23 +41,22 @@ public struct JobService: Sendable {
             var record = JobRecord(job: StoredJob(submitting: spec, storedName: name, at: time))
             record.owe(.created, version: 1, at: time)
             record.noteWrite(write)
-            let stored: JobRecord
+            var stored = record
+            stored.version = 1
             do {
                 stored = try await jobs.create(record)
             } catch StoreError.alreadyExists {
                 // Our own insert, when it landed while its answer was lost and was sent again.
-                guard let own = try await ownWrite(write, to: name) else {
+                guard try await landed(write, to: name) else {
                     taken.insert(name)
                     continue
                 }
-                stored = own
             } catch StoreError.unavailable(let operation, let detail) {
                 // The connection broke: the insert may have landed. If it did, the job is stored
                 // (and its event owed); answering an error would make the user submit it again.
-                guard let own = try await ownWrite(write, to: name) else {
+                guard try await landed(write, to: name, waiting: true) else {
                     throw StoreError.unavailable(operation: operation, detail: detail)
                 }
-                stored = own
             }
             // Both only need the job stored: the event's write and the publish overlap.
             async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
@@ -68,10 +67,15 @@ public struct JobService: Sendable {
         throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
     }
 
-    /// The record `name` if the write `id` is among its latest: a write whose answer was lost.
-    private func ownWrite(_ id: String, to name: String) async throws -> JobRecord? {
-        guard let record = try await jobs.get(name), record.wasWritten(by: id) else { return nil }
-        return record
+    /// Whether the write `id` is among the latest of record `name`: a write whose answer was
+    /// lost. `waiting`: after a broken connection the server may still be carrying the write
+    /// out, so a write not found at once is looked for again for about a second.
+    private func landed(_ id: String, to name: String, waiting: Bool = false) async throws -> Bool {
+        for pause in waiting ? [0, 100, 300, 600] : [0] {
+            try await Task.sleep(for: .milliseconds(pause))
+            if let record = try await jobs.get(name), record.wasWritten(by: id) { return true }
+        }
+        return false
     }
 
     // MARK: read
@@ -173,24 +177,25 @@ public struct JobService: Sendable {
             record.owe(change, version: record.version + 1, at: time)
             let write = UUID().uuidString
             record.noteWrite(write)
-            let stored: JobRecord
+            // What the write stores, as `replace` returns it.
+            var stored = record
+            stored.version = record.version + 1
             do {
                 stored = try await jobs.replace(record)
             } catch StoreError.conflict {
                 // A write whose answer was lost and that was sent again meets itself as a conflict:
                 // it is done, and doing it again would apply the change twice.
-                if let own = try await ownWrite(write, to: name) {
-                    stored = own
+                if try await landed(write, to: name) {
+                    // Done: `stored` is what it wrote.
                 } else if attempt < conflictRetries {
                     continue
                 } else {
                     throw APIError(.conflict, "job \(name) is being changed by someone else; retry", field: "metadata.version")
                 }
             } catch StoreError.unavailable(let operation, let detail) {
-                guard let own = try await ownWrite(write, to: name) else {
+                guard try await landed(write, to: name, waiting: true) else {
                     throw StoreError.unavailable(operation: operation, detail: detail)
                 }
-                stored = own
             }
             await recordEvent(stored.job, type: eventType, message: message, at: time)
             await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)

@@ -34,8 +34,9 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     /// so only writes landing in between (other requests to the same job) can push it out.
     public static let recentWritesKept = 16
     /// The term of the scheduler that last wrote the job (`LeadershipTerm`): a scheduler
-    /// of an earlier term may no longer write it. Other writers carry it over unchanged.
-    public var schedulerTerm: Int?
+    /// of an earlier term of the same lease may no longer write it. Other writers carry it
+    /// over unchanged.
+    public var schedulerTerm: LeadershipTerm.Token?
     /// Read from a document flagged without `outboxVersion`: written before that field existed, or
     /// rewritten by a service that predates it during an upgrade. Such a flag is cleared by the job's version.
     public private(set) var isFlaggedWithoutOutboxVersion = false
@@ -87,7 +88,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
 extension JobRecord: Codable {
     private enum Keys: String, CodingKey {
-        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites, schedulerTerm
+        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites, schedulerLease, schedulerTerm
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,7 +97,11 @@ extension JobRecord: Codable {
         outbox = try container.decodeIfPresent([OutboxEntry].self, forKey: .outboxEvents) ?? []
         outboxSince = try container.decodeIfPresent(Date.self, forKey: .outboxSince)
         recentWrites = try container.decodeIfPresent([String].self, forKey: .recentWrites) ?? []
-        schedulerTerm = try container.decodeIfPresent(Int.self, forKey: .schedulerTerm)
+        if let lease = try container.decodeIfPresent(String.self, forKey: .schedulerLease),
+            let number = try container.decodeIfPresent(Int.self, forKey: .schedulerTerm)
+        {
+            schedulerTerm = LeadershipTerm.Token(lease: lease, number: number)
+        }
         isFlaggedWithoutOutboxVersion = !outbox.isEmpty && !container.contains(.outboxVersion)
     }
 
@@ -109,7 +114,10 @@ extension JobRecord: Codable {
         if let outboxSince { try container.encode(outboxSince, forKey: .outboxSince) }
         if let newestOwedVersion { try container.encode(newestOwedVersion, forKey: .outboxVersion) }
         if !recentWrites.isEmpty { try container.encode(recentWrites, forKey: .recentWrites) }
-        if let schedulerTerm { try container.encode(schedulerTerm, forKey: .schedulerTerm) }
+        if let schedulerTerm {
+            try container.encode(schedulerTerm.lease, forKey: .schedulerLease)
+            try container.encode(schedulerTerm.number, forKey: .schedulerTerm)
+        }
     }
 }
 

@@ -47,6 +47,9 @@ public final class KubeLease: Sendable {
         /// The lease's `leaseTransitions` once taken: every change of holder raises it, so a
         /// later holder's term is always higher. Writes carry it to fence off a former holder's.
         public var term: Int
+        /// The Lease object's uid: terms compare only within one Lease (one GPU type, and
+        /// not across a Lease deleted and created again, whose count starts over).
+        public var lease: String
     }
 
     /// Returns once this replica holds the lease, with its term. `waiting` hears who holds it
@@ -63,7 +66,7 @@ public final class KubeLease: Sendable {
             let sent = ContinuousClock.now
             do {
                 switch try await attempt(observed: &observed) {
-                case .held(let term): return Tenure(heldSince: sent, term: term)
+                case .held(let term, let uid): return Tenure(heldSince: sent, term: term, lease: uid)
                 case .heldBy(let other):
                     if other != holder { waiting(other) }
                     holder = other
@@ -119,7 +122,7 @@ public final class KubeLease: Sendable {
     }
 
     enum Attempt: Equatable {
-        case held(term: Int)
+        case held(term: Int, lease: String)
         case heldBy(String)
     }
 
@@ -140,8 +143,8 @@ public final class KubeLease: Sendable {
                     holderIdentity: identity, leaseDurationSeconds: seconds(duration), acquireTime: Lease.stamp(now),
                     renewTime: Lease.stamp(now), leaseTransitions: 0))
             do {
-                _ = try await client.send("POST", path, body: try JSONEncoder().encode(created))
-                return .held(term: 0)
+                let answer = try await client.send("POST", path, body: try JSONEncoder().encode(created))
+                return .held(term: 0, lease: (try? JSONDecoder().decode(Lease.self, from: answer))?.metadata.uid ?? "")
             } catch let error as KubeAPIError where error.isConflict {
                 return .heldBy("another replica (it created the lease first)")
             }
@@ -163,7 +166,7 @@ public final class KubeLease: Sendable {
         lease.spec.renewTime = Lease.stamp(now)
         do {
             _ = try await client.send("PUT", "\(path)/\(name)", body: try JSONEncoder().encode(lease))
-            return .held(term: lease.spec.leaseTransitions ?? 0)
+            return .held(term: lease.spec.leaseTransitions ?? 0, lease: lease.metadata.uid ?? "")
         } catch let error as KubeAPIError where error.isConflict {
             return .heldBy("another replica (it wrote the lease first)")
         }
@@ -186,6 +189,7 @@ struct Lease: Codable, Sendable {
         var name: String
         var namespace: String?
         var resourceVersion: String?
+        var uid: String?
     }
 
     struct Spec: Codable, Sendable {

@@ -40,7 +40,7 @@ public struct LeaderElectedService: Service {
         } catch is CancellationError {
             return
         }
-        term?.begin(tenure.term)
+        term?.begin(LeadershipTerm.Token(lease: tenure.lease, number: tenure.term))
         logger.info(
             "leading",
             metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)", "term": "\(tenure.term)"])

@@ -13,7 +13,8 @@ public struct MongoSchedulerStorage: SchedulerStorage {
     /// election runs (writes are then not fenced).
     private let term: LeadershipTerm?
 
-    /// The field of `job_info` with the term of the scheduler that last wrote the record.
+    /// The fields of `job_info` with the lease and the term of the scheduler that last wrote the record.
+    static let leaseField = "schedulerLease"
     static let termField = "schedulerTerm"
 
     /// Over `store`, which must have its schema (`MongoStore.ensureSchema`). With `term`, a
@@ -63,12 +64,14 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         // document of that name, which the unique index refuses.
         let filter: BSONValue = [
             "name": .string(job),
-            "$or": [[Self.termField: ["$exists": false]], [Self.termField: ["$lte": .int(term)]]],
+            "$or": [[Self.leaseField: ["$ne": .string(term.lease)]], [Self.termField: ["$lte": .int(term.number)]]],
         ]
         do {
-            try await infoCollection.upsertFields(filter, set: [("scheduler", record)], values: [(Self.termField, .int(term))])
+            try await infoCollection.upsertFields(
+                filter, set: [("scheduler", record)],
+                values: [(Self.leaseField, .string(term.lease)), (Self.termField, .int(term.number))])
         } catch StoreError.alreadyExists {
-            throw SchedulerFenced(job: job, term: term)
+            throw SchedulerFenced(job: job, term: term.number)
         }
     }
 
@@ -103,7 +106,9 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         let term = term?.current
         for _ in 0..<20 {
             guard var record = try await jobs.get(name) else { return nil }
-            if let term, let written = record.schedulerTerm, written > term { throw SchedulerFenced(job: name, term: term) }
+            if let term, let written = record.schedulerTerm, term.isEarlier(than: written) {
+                throw SchedulerFenced(job: name, term: term.number)
+            }
             guard let changed = change(&record.job) else { return nil }
             guard changed else { return record.job }
             record.schedulerTerm = term ?? record.schedulerTerm

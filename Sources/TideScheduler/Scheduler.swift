@@ -588,18 +588,23 @@ public actor Scheduler {
     }
 
     /// Writes the job's record once the saves of it issued before have landed, so that the
-    /// last one issued is the one stored. The write goes on if the caller is cancelled, as a
-    /// write already sent would.
+    /// last one issued is the one stored. A caller cancelled while its save waits its turn
+    /// (a leader that lost its term, a shutdown) sends nothing; one already sent goes on.
     private func save(_ record: SchedulerRecord, job name: String) async throws {
         let previous = savesUnderWay[name]
         let storage = self.storage
         let write = Task {
             _ = await previous?.result
+            try Task.checkCancellation()
             try await storage.save(record, job: name)
         }
         savesUnderWay[name] = write
         defer { if savesUnderWay[name] == write { savesUnderWay[name] = nil } }
-        try await write.value
+        try await withTaskCancellationHandler {
+            try await write.value
+        } onCancel: {
+            write.cancel()
+        }
     }
 
     /// Marks the job as exiting (see `exiting`).

@@ -36,8 +36,9 @@ import Testing
             keeping.cancel()
             let stopped = ContinuousClock.now
             let next = try await waiting.value
-            // The later holder's term is later: its writes fence off the first's.
+            // The later holder's term of the same lease is later: its writes fence off the first's.
             #expect(next.term > tenure.term)
+            #expect(!tenure.lease.isEmpty && next.lease == tenure.lease)
             // The duration (9 s), plus up to a renewal period of staleness and a retry period of polling
             // (1.8 s each), plus what a loaded test machine adds: well under three durations.
             #expect(ContinuousClock.now - stopped < .seconds(27))

@@ -16,8 +16,8 @@ import TideTestSupport
         let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
         _ = try await jobs.create(JobRecord(job: StoredJob(submitting: Fixtures.spec("j"), storedName: "j", at: Date())))
         let (formerTerm, laterTerm) = (LeadershipTerm(), LeadershipTerm())
-        formerTerm.begin(3)
-        laterTerm.begin(4)
+        formerTerm.begin(.init(lease: "lease-v100", number: 3))
+        laterTerm.begin(.init(lease: "lease-v100", number: 4))
         let former = MongoSchedulerStorage(store: store, term: formerTerm)
         let later = MongoSchedulerStorage(store: store, term: laterTerm)
 
@@ -50,12 +50,42 @@ import TideTestSupport
         await store.close()
     }
 
+    /// Terms of two leases do not compare: a job that fails back to another GPU type is
+    /// written by that type's scheduler, whose lease has its own count (here far lower).
+    @Test func aJobThatMovedToAnotherGPUTypeIsWrittenByThatTypesScheduler() async throws {
+        let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("fence"))
+        try await store.ensureSchema()
+        let jobs = VersionedStore<JobRecord>(store, collection: StoreSchema.jobs)
+        _ = try await jobs.create(JobRecord(job: StoredJob(submitting: Fixtures.spec("m"), storedName: "m", at: Date())))
+        let (v100Term, t4Term) = (LeadershipTerm(), LeadershipTerm())
+        v100Term.begin(.init(lease: "lease-v100", number: 12))
+        t4Term.begin(.init(lease: "lease-t4", number: 1))
+        let v100 = MongoSchedulerStorage(store: store, term: v100Term)
+        let t4 = MongoSchedulerStorage(store: store, term: t4Term)
+        var record = SchedulerRecord()
+        record.run = 2
+        try await v100.save(record, job: "m")
+        _ = try await v100.move(job: "m", to: "t4", message: "failback")
+
+        record.run = 3
+        try await t4.save(record, job: "m")
+        let running = try await t4.updateStatus(job: "m", accelerator: "t4") { $0.state = .running }
+        #expect(running?.status.state == .running)
+        #expect(try await t4.info(jobs: ["m"])["m"]?.scheduler?.run == 3)
+        // A Lease deleted and created again starts its count over: a new uid, not fenced either.
+        let recreated = LeadershipTerm()
+        recreated.begin(.init(lease: "lease-t4-again", number: 0))
+        try await MongoSchedulerStorage(store: store, term: recreated).save(record, job: "m")
+        try await store.dropDatabase()
+        await store.close()
+    }
+
     @Test func aFormerLeadersFirstRecordOfAJobIsRefusedOnceTheNextLeaderWroteIt() async throws {
         let store = try await MongoStore.connect(uri: try TestServers.mongoURI, database: TestServers.uniqueName("fence"))
         try await store.ensureSchema()
         let (formerTerm, laterTerm) = (LeadershipTerm(), LeadershipTerm())
-        formerTerm.begin(0)
-        laterTerm.begin(1)
+        formerTerm.begin(.init(lease: "lease-v100", number: 0))
+        laterTerm.begin(.init(lease: "lease-v100", number: 1))
         var record = SchedulerRecord()
         record.run = 7
         try await MongoSchedulerStorage(store: store, term: laterTerm).save(record, job: "fresh")

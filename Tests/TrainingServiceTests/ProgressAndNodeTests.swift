@@ -23,11 +23,16 @@ import TideTestSupport
         let consumer = try await Consumer(
             configuration: broker, queue: queue,
             topology: Topology(queues: [Topology.Queue(queue, durable: true, autoDelete: true)]), logger: logger)
-        let harness = try await Harness.make {
-            $0.jobTokens = JobTokens(secret: secret)
-            $0.progressQueue = queue
+        do {
+            let harness = try await Harness.make {
+                $0.jobTokens = JobTokens(secret: secret)
+                $0.progressQueue = queue
+            }
+            return (harness, consumer)
+        } catch {
+            consumer.close()
+            throw error
         }
-        return (harness, consumer)
     }
 
     @Test func aReportWithTheJobsTokenReachesTheProgressQueue() async throws {
@@ -119,11 +124,14 @@ import TideTestSupport
             #expect(first.status == .accepted, "\(first.text)")
 
             kill(pid, SIGSTOP)
-            defer { kill(pid, SIGCONT) }
             // Resumed whatever happens here: a test that hangs past its time limit never
             // runs its defers, and a stopped node hangs every later rabbitmqctl on the machine.
-            Task.detached {
-                try? await Task.sleep(for: .seconds(20))
+            let watchdog = Task.detached {
+                try await Task.sleep(for: .seconds(20))
+                kill(pid, SIGCONT)
+            }
+            defer {
+                watchdog.cancel()
                 kill(pid, SIGCONT)
             }
             let started = ContinuousClock.now
