@@ -479,10 +479,16 @@ public actor Scheduler {
                 // The workers already running keep the job going: the growth is undone, not the
                 // run. Left listed, a worker that never started would never exit, and the job
                 // would wait for it for ever.
-                logger.warning("worker could not start; the growth is undone", metadata: ["worker": "\(launch.id)", "error": "\(error)"])
+                let refusals = (jobs[name]?.record.growthRefusals ?? 0) + 1
+                let backoff = Self.growthBackoffSeconds(afterRefusals: refusals)
+                jobs[name]?.record.growthRefusals = refusals
+                jobs[name]?.record.noGrowthBefore = clock() + backoff
+                logger.warning(
+                    "worker could not start; the growth is undone",
+                    metadata: ["worker": "\(launch.id)", "error": "\(error)", "noGrowthFor": "\(Int(backoff)) s"])
                 try await shrink(
                     name, removing: adding.map(\.index),
-                    because: "growth undone: worker \(launch.id.index) could not start: \(error)")
+                    because: "growth undone: worker \(launch.id.index) could not start: \(error); no growth for \(Int(backoff)) s")
                 return
             }
             guard exiting[name] == nil, isCurrent(launch.id) else {
@@ -490,6 +496,19 @@ public actor Scheduler {
                 return
             }
         }
+        // Grown: a later refusal starts the backoff over.
+        if var current = jobs[name], current.record.growthRefusals != nil {
+            current.record.growthRefusals = nil
+            current.record.noGrowthBefore = nil
+            jobs[name] = current
+            try await save(current.record, job: name)
+        }
+    }
+
+    /// How long a job keeps its count after its `refusals`-th refused growth in a row:
+    /// 1, 2, 4... minutes, at most 30.
+    static func growthBackoffSeconds(afterRefusals refusals: Int) -> Double {
+        min(60 * pow(2, Double(max(refusals, 1) - 1)), 1_800)
     }
 
     /// Stops these workers at once, whatever their job's record says now.

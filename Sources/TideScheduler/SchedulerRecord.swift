@@ -31,6 +31,11 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
     public var notBefore: Double?
     /// Gang starts in a row that did not all start or were refused (optional: absent from older records).
     public var startTimeouts: Int?
+    /// Live growths in a row whose new workers the cluster refused (a quota, say).
+    public var growthRefusals: Int?
+    /// After a refused growth the job keeps its count until then: the refusal's cause
+    /// rarely passes within a round, and every try starts and stops workers.
+    public var noGrowthBefore: Double?
     /// The policy's state for this job, sent back with every snapshot.
     public var policyState: JSONValue = .emptyObject
 

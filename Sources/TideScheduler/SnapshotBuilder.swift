@@ -69,9 +69,14 @@ public enum SnapshotBuilder {
         } ? WorkerSlots.placement(of: record.workers) : []
         let submit = job.stored.metadata.created.timeIntervalSince1970
         let running = record.running(at: round.now)
+        // A job whose growth the cluster refused keeps its count until its backoff has passed.
+        var maxWorkers = spec.workers.max
+        if job.hasWorkers, let until = record.noGrowthBefore, round.now < until {
+            maxWorkers = min(maxWorkers, max(record.workers.count, spec.workers.min))
+        }
         return JobSnapshot(
-            name: job.name, minWorkers: spec.workers.min, maxWorkers: spec.workers.max,
-            requestedWorkers: spec.requestedWorkers, gpusPerWorker: spec.gpusPerWorker, priority: spec.priority,
+            name: job.name, minWorkers: spec.workers.min, maxWorkers: maxWorkers,
+            requestedWorkers: min(spec.requestedWorkers, maxWorkers), gpusPerWorker: spec.gpusPerWorker, priority: spec.priority,
             preemptible: spec.preemptible, queue: spec.queue,
             resize: spec.resize == .live ? .live : .restart, submitTime: submit,
             firstStartTime: record.firstStartTime, lastResizeTime: record.lastResizeTime,

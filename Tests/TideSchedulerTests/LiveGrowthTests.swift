@@ -37,6 +37,12 @@ struct LiveGrowthTests {
         let events = try await EventStore<JobHistoryEvent>(harness.store).list(job: "grower").map(\.event)
         #expect(events.map(\.type) == ["Started", "Resized", "Resized"])
         #expect(events.last?.message.contains("worker 1 could not start") == true, "\(events.last?.message ?? "")")
+        #expect(info.noGrowthBefore != nil && info.growthRefusals == 1)
+
+        // The cluster still refuses: the next rounds leave the job at its count for the backoff
+        // instead of starting and stopping a worker each time.
+        for _ in 0..<3 { try await harness.scheduler.round() }
+        #expect(try await harness.history("grower") == ["Started", "Resized", "Resized"])
 
         // The worker it kept finishes the job.
         try harness.releaseWorkers()

@@ -36,6 +36,24 @@ import Testing
         #expect(SnapshotBuilder.snapshot(jobs: [waiting], nodes: [], estimates: [:], round: later).jobs.count == 1)
     }
 
+    @Test func aJobWhoseGrowthWasRefusedKeepsItsCountUntilItsBackoffEnds() throws {
+        var record = SchedulerRecord()
+        record.beginRun([WorkerSlot(index: 0, node: "a", gpus: [0])], at: 0)
+        record.noGrowthBefore = 1_060
+        let job = Fixtures.job(Fixtures.spec("g", min: 1, max: 4, resize: .live), record: record)
+        let held = try #require(
+            SnapshotBuilder.snapshot(jobs: [job], nodes: [Fixtures.node("a", gpus: 4)], estimates: [:], round: Self.round).jobs.first)
+        #expect(held.maxWorkers == 1 && held.requestedWorkers == 1)
+        // All four GPUs are free, and the job still gets only the worker it has.
+        let decision = try Allocator.allocate(
+            SnapshotBuilder.snapshot(jobs: [job], nodes: [Fixtures.node("a", gpus: 4)], estimates: [:], round: Self.round))
+        #expect(decision.allocations["g"]?.workers == 1)
+        var later = Self.round
+        later.now = 1_060
+        let free = try #require(SnapshotBuilder.snapshot(jobs: [job], nodes: [], estimates: [:], round: later).jobs.first)
+        #expect(free.maxWorkers == 4 && free.requestedWorkers == 4)
+    }
+
     @Test func aCordonedNodeOffersOnlyWhatItsWorkersHold() {
         var record = SchedulerRecord()
         record.beginRun([WorkerSlot(index: 0, node: "a", gpus: [1])], at: 0)
