@@ -144,7 +144,9 @@ public final class KubeLease: Sendable {
                     renewTime: Lease.stamp(now), leaseTransitions: 0))
             do {
                 let answer = try await client.send("POST", path, body: try JSONEncoder().encode(created))
-                return .held(term: 0, lease: (try? JSONDecoder().decode(Lease.self, from: answer))?.metadata.uid ?? "")
+                var uid = (try? JSONDecoder().decode(Lease.self, from: answer))?.metadata.uid
+                if uid == nil { uid = try await read()?.metadata.uid }
+                return .held(term: 0, lease: uid ?? "")
             } catch let error as KubeAPIError where error.isConflict {
                 return .heldBy("another replica (it created the lease first)")
             }

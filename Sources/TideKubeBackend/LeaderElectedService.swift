@@ -40,7 +40,12 @@ public struct LeaderElectedService: Service {
         } catch is CancellationError {
             return
         }
-        term?.begin(LeadershipTerm.Token(lease: tenure.lease, number: tenure.term))
+        if tenure.lease.isEmpty {
+            // Without the Lease's uid, terms of two GPU types' Leases could be taken to compare.
+            logger.warning("the Lease has no uid: this term's writes are not fenced")
+        } else {
+            term?.begin(LeadershipTerm.Token(lease: tenure.lease, number: tenure.term))
+        }
         logger.info(
             "leading",
             metadata: ["lease": "\(lease.namespace)/\(lease.name)", "identity": "\(lease.identity)", "term": "\(tenure.term)"])

@@ -86,9 +86,10 @@ public struct MongoSchedulerStorage: SchedulerStorage {
         }
     }
 
-    public func move(job name: String, to accelerator: String, message: String) async throws -> StoredJob? {
+    public func move(job name: String, from: String, to accelerator: String, message: String) async throws -> StoredJob? {
         try await rewrite(name) { job in
-            guard !job.status.state.isTerminal else { return nil }
+            // Moved already: another type's scheduler owns it, whatever this one still has under way.
+            guard !job.status.state.isTerminal, job.spec.accelerator == from else { return nil }
             job.spec.accelerator = accelerator
             job.spec.failback = nil
             job.status.state = .waiting

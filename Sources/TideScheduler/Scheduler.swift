@@ -479,10 +479,13 @@ public actor Scheduler {
                 // The workers already running keep the job going: the growth is undone, not the
                 // run. Left listed, a worker that never started would never exit, and the job
                 // would wait for it for ever.
-                let refusals = (jobs[name]?.record.growthRefusals ?? 0) + 1
+                // Refusals in a row: one long after the last backoff ended starts over.
+                let now = clock()
+                let recent = (jobs[name]?.record.noGrowthBefore).map { now - $0 < Self.longestGrowthBackoffSeconds } ?? false
+                let refusals = (recent ? jobs[name]?.record.growthRefusals ?? 0 : 0) + 1
                 let backoff = Self.growthBackoffSeconds(afterRefusals: refusals)
                 jobs[name]?.record.growthRefusals = refusals
-                jobs[name]?.record.noGrowthBefore = clock() + backoff
+                jobs[name]?.record.noGrowthBefore = now + backoff
                 logger.warning(
                     "worker could not start; the growth is undone",
                     metadata: ["worker": "\(launch.id)", "error": "\(error)", "noGrowthFor": "\(Int(backoff)) s"])
@@ -506,10 +509,11 @@ public actor Scheduler {
     }
 
     /// How long a job keeps its count after its `refusals`-th refused growth in a row:
-    /// 1, 2, 4... minutes, at most 30.
+    /// 1, 2, 4... minutes, at most `longestGrowthBackoffSeconds`.
     static func growthBackoffSeconds(afterRefusals refusals: Int) -> Double {
-        min(60 * pow(2, Double(max(refusals, 1) - 1)), 1_800)
+        min(60 * pow(2, Double(min(max(refusals, 1), 16) - 1)), longestGrowthBackoffSeconds)
     }
+    static let longestGrowthBackoffSeconds = 1_800.0
 
     /// Stops these workers at once, whatever their job's record says now.
     private func stop(_ workers: [WorkerID]) async throws {
@@ -574,7 +578,7 @@ public actor Scheduler {
     /// Hands a job whose run ended on this GPU type to its failback type's scheduler.
     private func failBack(_ name: String, to accelerator: String, because reason: String) async throws {
         let message = "\(reason); failing back to \(accelerator)"
-        guard let moved = try await storage.move(job: name, to: accelerator, message: message) else { return }
+        guard let moved = try await storage.move(job: name, from: settings.accelerator, to: accelerator, message: message) else { return }
         forgetEnded(name)
         try await history(name, "FailedBack", message, after: moved)
         do {
@@ -607,23 +611,20 @@ public actor Scheduler {
     }
 
     /// Writes the job's record once the saves of it issued before have landed, so that the
-    /// last one issued is the one stored. A caller cancelled while its save waits its turn
-    /// (a leader that lost its term, a shutdown) sends nothing; one already sent goes on.
+    /// last one issued is the one stored. Sent even when the caller is cancelled meanwhile:
+    /// the in-memory record already says it, and a save dropped or cut off in its retries
+    /// would leave the stored one behind, or let a stray first attempt land after a later
+    /// save. A leader that lost its term is stopped by fencing instead.
     private func save(_ record: SchedulerRecord, job name: String) async throws {
         let previous = savesUnderWay[name]
         let storage = self.storage
         let write = Task {
             _ = await previous?.result
-            try Task.checkCancellation()
             try await storage.save(record, job: name)
         }
         savesUnderWay[name] = write
         defer { if savesUnderWay[name] == write { savesUnderWay[name] = nil } }
-        try await withTaskCancellationHandler {
-            try await write.value
-        } onCancel: {
-            write.cancel()
-        }
+        try await write.value
     }
 
     /// Marks the job as exiting (see `exiting`).

@@ -83,6 +83,9 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
         run += 1
         self.workers = workers
         finishedWorkers = []
+        // A growth refused in an earlier run (perhaps on another GPU type) does not hold this one.
+        growthRefusals = nil
+        noGrowthBefore = nil
         runStartTime = now
         if firstStartTime == nil {
             firstStartTime = now

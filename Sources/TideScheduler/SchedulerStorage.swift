@@ -21,11 +21,11 @@ public protocol SchedulerStorage: Sendable {
     /// written, or nil when it no longer exists or is no longer on
     /// `accelerator` (failed back meanwhile: another scheduler owns it now).
     func updateStatus(job: String, accelerator: String, _ change: @Sendable (inout JobStatus) -> Void) async throws -> StoredJob?
-    /// Hands the job to another GPU type's scheduler (failback): its
+    /// Hands the job from GPU type `from` to another type's scheduler (failback): its
     /// accelerator becomes `accelerator`, its failback is used up, and it waits
     /// there with `message`. Returns the job written, or nil when it no longer
-    /// exists or has finished meanwhile.
-    func move(job: String, to accelerator: String, message: String) async throws -> StoredJob?
+    /// exists, has finished or is no longer on `from` meanwhile.
+    func move(job: String, from: String, to accelerator: String, message: String) async throws -> StoredJob?
     /// Appends one entry to the job's history.
     func record(_ event: JobHistoryEvent) async throws
 }

@@ -36,7 +36,7 @@ import TideTestSupport
         await #expect(throws: SchedulerFenced.self) {
             try await former.updateStatus(job: "j", accelerator: "v100") { $0.state = .waiting }
         }
-        await #expect(throws: SchedulerFenced.self) { try await former.move(job: "j", to: "t4", message: "failback") }
+        await #expect(throws: SchedulerFenced.self) { try await former.move(job: "j", from: "v100", to: "t4", message: "failback") }
         let stored = try #require(try await later.job(named: "j"))
         #expect(stored.status.state == .running && stored.status.message == "adopted")
         #expect(stored.spec.accelerator == "v100")
@@ -65,13 +65,16 @@ import TideTestSupport
         var record = SchedulerRecord()
         record.run = 2
         try await v100.save(record, job: "m")
-        _ = try await v100.move(job: "m", to: "t4", message: "failback")
+        _ = try await v100.move(job: "m", from: "v100", to: "t4", message: "failback")
 
         record.run = 3
         try await t4.save(record, job: "m")
         let running = try await t4.updateStatus(job: "m", accelerator: "t4") { $0.state = .running }
         #expect(running?.status.state == .running)
         #expect(try await t4.info(jobs: ["m"])["m"]?.scheduler?.run == 3)
+        // A move the former type's scheduler still had under way leaves the job where it is now.
+        #expect(try await v100.move(job: "m", from: "v100", to: "t4", message: "failback again") == nil)
+        #expect(try await t4.job(named: "m")?.status.state == .running)
         // A Lease deleted and created again starts its count over: a new uid, not fenced either.
         let recreated = LeadershipTerm()
         recreated.begin(.init(lease: "lease-t4-again", number: 0))

@@ -49,8 +49,8 @@ struct GatedStorage: SchedulerStorage {
         await beforeSave.pass()
         try await inner.save(record, job: job)
     }
-    func move(job: String, to accelerator: String, message: String) async throws -> StoredJob? {
-        try await inner.move(job: job, to: accelerator, message: message)
+    func move(job: String, from: String, to accelerator: String, message: String) async throws -> StoredJob? {
+        try await inner.move(job: job, from: from, to: accelerator, message: message)
     }
     func record(_ event: JobHistoryEvent) async throws { try await inner.record(event) }
 }
