@@ -134,12 +134,11 @@ public struct JobService: Sendable {
     /// Cancels a job: status Canceled, the document kept, `deleted` published. Canceling a canceled job
     /// changes nothing; canceling a completed or failed one is a conflict.
     func cancel(_ name: String) async throws -> StoredJob {
-        if let record = try await jobs.get(name), record.job.status.state == .canceled { return record.job }
         do {
             return try await canceling(name)
         } catch let error as APIError where error.status == .conflict {
-            // Canceled meanwhile by another request (another replica's, or this one's whose write
-            // landed while its answer was lost): done, as canceling a canceled job is.
+            // Canceled already, or meanwhile by another request (another replica's): done, as
+            // canceling a canceled job is. A finished job stays a conflict.
             if let record = try await jobs.get(name), record.job.status.state == .canceled { return record.job }
             throw error
         }

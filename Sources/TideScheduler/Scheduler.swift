@@ -479,13 +479,7 @@ public actor Scheduler {
                 // The workers already running keep the job going: the growth is undone, not the
                 // run. Left listed, a worker that never started would never exit, and the job
                 // would wait for it for ever.
-                // Refusals in a row: one long after the last backoff ended starts over.
-                let now = clock()
-                let recent = (jobs[name]?.record.noGrowthBefore).map { now - $0 < Self.longestGrowthBackoffSeconds } ?? false
-                let refusals = (recent ? jobs[name]?.record.growthRefusals ?? 0 : 0) + 1
-                let backoff = Self.growthBackoffSeconds(afterRefusals: refusals)
-                jobs[name]?.record.growthRefusals = refusals
-                jobs[name]?.record.noGrowthBefore = now + backoff
+                let backoff = jobs[name]?.record.refuseGrowth(at: clock()) ?? 0
                 logger.warning(
                     "worker could not start; the growth is undone",
                     metadata: ["worker": "\(launch.id)", "error": "\(error)", "noGrowthFor": "\(Int(backoff)) s"])
@@ -501,19 +495,11 @@ public actor Scheduler {
         }
         // Grown: a later refusal starts the backoff over.
         if var current = jobs[name], current.record.growthRefusals != nil {
-            current.record.growthRefusals = nil
-            current.record.noGrowthBefore = nil
+            current.record.forgetGrowthRefusals()
             jobs[name] = current
             try await save(current.record, job: name)
         }
     }
-
-    /// How long a job keeps its count after its `refusals`-th refused growth in a row:
-    /// 1, 2, 4... minutes, at most `longestGrowthBackoffSeconds`.
-    static func growthBackoffSeconds(afterRefusals refusals: Int) -> Double {
-        min(60 * pow(2, Double(min(max(refusals, 1), 16) - 1)), longestGrowthBackoffSeconds)
-    }
-    static let longestGrowthBackoffSeconds = 1_800.0
 
     /// Stops these workers at once, whatever their job's record says now.
     private func stop(_ workers: [WorkerID]) async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import TideAllocation
 
 /// What a scheduler remembers of one job beyond its stored spec and status,
@@ -84,8 +85,7 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
         self.workers = workers
         finishedWorkers = []
         // A growth refused in an earlier run (perhaps on another GPU type) does not hold this one.
-        growthRefusals = nil
-        noGrowthBefore = nil
+        forgetGrowthRefusals()
         runStartTime = now
         if firstStartTime == nil {
             firstStartTime = now
@@ -93,6 +93,27 @@ public struct SchedulerRecord: Codable, Sendable, Equatable {
             lastResizeTime = now
             resizes += 1
         }
+    }
+
+    /// A live growth the cluster refused at `now`: the job keeps its count for 1, 2, 4...
+    /// minutes of refusals in a row (at most `longestGrowthBackoffSeconds`); a refusal long
+    /// after the last backoff ended starts over. Returns the backoff.
+    public mutating func refuseGrowth(at now: Double) -> Double {
+        let recent = noGrowthBefore.map { now - $0 < Self.longestGrowthBackoffSeconds } ?? false
+        let refusals = (recent ? growthRefusals ?? 0 : 0) + 1
+        let backoff = min(60 * pow(2, Double(min(refusals, 16) - 1)), Self.longestGrowthBackoffSeconds)
+        growthRefusals = refusals
+        noGrowthBefore = now + backoff
+        return backoff
+    }
+
+    /// The longest a refused growth holds a job at its count.
+    public static let longestGrowthBackoffSeconds = 1_800.0
+
+    /// Refusals no longer count: a growth went through, or a new run began.
+    public mutating func forgetGrowthRefusals() {
+        growthRefusals = nil
+        noGrowthBefore = nil
     }
 }
 
