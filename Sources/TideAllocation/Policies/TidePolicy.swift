@@ -43,6 +43,10 @@
 ///   saves exceeds what the lender loses over the loan and both restarts
 ///   (`TideLending.swift`): on a full cluster, jobs of an hour or two
 ///   otherwise ran at their requested width while jobs of days held theirs.
+/// - When nobody waits, workers move from the long job whose last worker
+///   gains least to the long job whose next worker gains most, when that is
+///   `rebalanceStartRatio` times more (`TideRebalancing.swift`): running
+///   jobs otherwise keep their count until something ends.
 /// - A running job grows only when the time it saves exceeds both
 ///   `growthRestarts` restarts and `growthFraction` of its remaining time,
 ///   and not past its efficient width within `settleSeconds` of its last
@@ -198,6 +202,7 @@ struct TidePolicy: AllocationPolicy {
             if !changed { break }
         }
         Self.lend(problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, cap: cap)
+        Self.rebalance(problem, counts: &counts, remaining: remaining, settling: settling, cap: cap)
         return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: jobs.count))
     }
 
