@@ -408,6 +408,8 @@ public actor Scheduler {
             try await fail(name, message: "worker \(worker.index) could not start: \(error)")
             return
         case .cancelled:
+            // Dealt with before the guard above (a cancelled start touches nothing); the
+            // switch must still name it.
             throw CancellationError()
         case .timedOut:
             try await stopRun(name)
