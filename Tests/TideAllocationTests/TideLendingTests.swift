@@ -57,6 +57,27 @@ import TideAllocation
         }
     }
 
+    @Test func aJobNeverResizedBorrowsWithinItsFirstSettle() throws {
+        // Started 200 s ago, at the count it still runs: its first growth is a loan, priced as any.
+        let decision = try tideRoundOnOneNode([
+            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
+            runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: 4_000),
+            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
+        ])
+        #expect(decision.workers("short") == 2)
+        #expect(decision.workers("long") == 5)
+    }
+
+    @Test func aJobResizedWithinItsSettleBorrowsNothing() throws {
+        let decision = try tideRoundOnOneNode([
+            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
+            runningJob("short", on: [6], maximum: 2, changed: 9_800, speedup: [1: 1], remaining: 4_000),
+            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
+        ])
+        #expect(decision.workers("short") == 1)
+        #expect(decision.workers("long") == 6)
+    }
+
     @Test func aLenderKeepsItsMinimum() throws {
         let decision = try tideRoundOnOneNode(
             cluster(long: runningJob("long", on: Array(0...5), minimum: 6, maximum: 8, speedup: [6: 6], remaining: 500_000)))

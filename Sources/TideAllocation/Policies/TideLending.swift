@@ -21,11 +21,16 @@ extension TidePolicy {
     /// first). The loan lasts the borrower's remaining time at its new count;
     /// the lender loses the progress of its last worker over it.
     ///
-    /// Neither side may be settling, resized within `minResizeInterval` or
-    /// non-preemptible; a lender keeps its minimum and never lends to a lower
-    /// priority; a borrower stays within its growth cap.
+    /// Neither side may be resized within `minResizeInterval` or
+    /// non-preemptible, nor settling, except a borrower never resized since its
+    /// start: the settle and the growth cap keep a job from growing on spare
+    /// GPUs the next newcomer takes back, while a loan is priced on its own;
+    /// on Philly, jobs of 5-15 minutes otherwise ran at one worker to the end
+    /// (2026-11-24, evening). A lender keeps its minimum and never lends to a
+    /// lower priority; any other borrower stays within its growth cap.
     static func lend(
-        _ problem: AllocationProblem, counts: inout [Int], rank: [Int], key: [Double], remaining: [Double], settling: [Bool], cap: [Int]
+        _ problem: AllocationProblem, counts: inout [Int], rank: [Int], key: [Double], remaining: [Double], settling: [Bool],
+        neverResized: [Bool], cap: [Int]
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
         func steady(_ index: Int) -> Bool {
@@ -37,9 +42,13 @@ extension TidePolicy {
         guard !lenders.isEmpty else { return }
         lenders.sort { key[$0] != key[$1] ? key[$0] > key[$1] : rank[$0] < rank[$1] }
         let longest = key[lenders[0]]
+        func mayBorrow(_ index: Int) -> Bool {
+            let job = jobs[index]
+            return steady(index) || (neverResized[index] && job.isRunning && !job.recentlyResized && job.floor == 0)
+        }
         var borrowers = jobs.indices.filter { index in
-            steady(index) && counts[index] == jobs[index].current && key[index] * lendRatio < longest
-                && counts[index] < min(jobs[index].maxWorkers, cap[index], problem.workerCaps[index])
+            mayBorrow(index) && counts[index] == jobs[index].current && key[index] * lendRatio < longest
+                && counts[index] < min(jobs[index].maxWorkers, neverResized[index] ? Int.max : cap[index], problem.workerCaps[index])
         }
         borrowers.sort { key[$0] != key[$1] ? key[$0] < key[$1] : rank[$0] < rank[$1] }
         var first = 0

@@ -201,7 +201,7 @@ struct TidePolicy: AllocationPolicy {
             }
             if !changed { break }
         }
-        Self.lend(problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, cap: cap)
+        Self.lend(problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, neverResized: neverResized, cap: cap)
         Self.rebalance(problem, counts: &counts, remaining: remaining, settling: settling, cap: cap)
         return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: jobs.count))
     }
