@@ -68,6 +68,17 @@ import TideAllocation
         #expect(decision.workers("long") == 5)
     }
 
+    @Test func aJobNeverResizedWithoutAnEstimateWaitsOutItsSettle() throws {
+        // Its length is a guess (as long as it has run, at least 600 s): no early loan on that.
+        let decision = try tideRoundOnOneNode([
+            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
+            runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: nil),
+            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
+        ])
+        #expect(decision.workers("short") == 1)
+        #expect(decision.workers("long") == 6)
+    }
+
     @Test func aJobResizedWithinItsSettleBorrowsNothing() throws {
         let decision = try tideRoundOnOneNode([
             runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),

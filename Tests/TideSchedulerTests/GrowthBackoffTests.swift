@@ -33,14 +33,11 @@ import TideScheduler
         #expect(record.growthRefusals == 1)
     }
 
-    @Test func aNewRunOrASuccessfulGrowthForgetsTheRefusals() {
+    @Test func aNewRunForgetsTheRefusals() {
         var record = SchedulerRecord()
         record.beginRun([WorkerSlot(index: 0, node: "n1", gpus: [0])], at: 0)
         _ = record.refuseGrowth(at: 100)
         _ = record.refuseGrowth(at: 160)
-        var grown = record
-        grown.forgetGrowthRefusals()
-        #expect(grown.growthRefusals == nil && grown.noGrowthBefore == nil)
         record.endRun(at: 200, gpusPerWorker: 1)
         record.beginRun([WorkerSlot(index: 0, node: "n2", gpus: [1])], at: 300)
         #expect(record.growthRefusals == nil)

@@ -18,6 +18,12 @@ import TideTestSupport
             let before = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "before"))
             #expect(before.status == .created)
             #expect(await harness.messages.wait(for: 1).count == 1)
+            // The consumer can see the message before the publisher sees its confirm: only
+            // then is the first change no longer owed, and a broker stopped before it would
+            // leave two owed, not one.
+            try await eventually(timeout: .seconds(10)) {
+                try await send(client, .get, "/metrics", headers: [:]).text.contains("tide_outbox_owed 0")
+            }
 
             try await offPool { try broker.stop() }
             let during = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "during"))

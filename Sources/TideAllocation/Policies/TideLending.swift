@@ -22,15 +22,21 @@ extension TidePolicy {
     /// the lender loses the progress of its last worker over it.
     ///
     /// Neither side may be resized within `minResizeInterval` or
-    /// non-preemptible, nor settling, except a borrower never resized since its
-    /// start: the settle and the growth cap keep a job from growing on spare
-    /// GPUs the next newcomer takes back, while a loan is priced on its own;
-    /// on Philly, jobs of 5-15 minutes otherwise ran at one worker to the end
-    /// (2026-11-24, evening). A lender keeps its minimum and never lends to a
-    /// lower priority; any other borrower stays within its growth cap.
+    /// non-preemptible, nor settling, except a borrower with an `earlyLoanCap`
+    /// (never resized since its start, with an estimate of its length): the
+    /// settle and the growth cap keep a job from growing on spare GPUs the next
+    /// newcomer takes back, while a loan is priced on its own; on Philly, two
+    /// thirds of the jobs of 5-15 minutes otherwise ran at their starting count
+    /// to the end (2026-11-24, evening). Such a borrower stays within its early
+    /// cap (a measured dip), any other within its growth cap. A lender keeps its
+    /// minimum and never lends to a lower priority.
+    ///
+    /// The first loan counts as the job's first resize, so the early exception
+    /// holds once; the restore may then take it on to its efficient width
+    /// within the settle, as it does any job a resize left below that width.
     static func lend(
         _ problem: AllocationProblem, counts: inout [Int], rank: [Int], key: [Double], remaining: [Double], settling: [Bool],
-        neverResized: [Bool], cap: [Int]
+        earlyLoanCap: [Int?], cap: [Int]
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
         func steady(_ index: Int) -> Bool {
@@ -44,11 +50,11 @@ extension TidePolicy {
         let longest = key[lenders[0]]
         func mayBorrow(_ index: Int) -> Bool {
             let job = jobs[index]
-            return steady(index) || (neverResized[index] && job.isRunning && !job.recentlyResized && job.floor == 0)
+            return steady(index) || (earlyLoanCap[index] != nil && job.isRunning && !job.recentlyResized && job.floor == 0)
         }
         var borrowers = jobs.indices.filter { index in
             mayBorrow(index) && counts[index] == jobs[index].current && key[index] * lendRatio < longest
-                && counts[index] < min(jobs[index].maxWorkers, neverResized[index] ? Int.max : cap[index], problem.workerCaps[index])
+                && counts[index] < min(jobs[index].maxWorkers, earlyLoanCap[index] ?? cap[index], problem.workerCaps[index])
         }
         borrowers.sort { key[$0] != key[$1] ? key[$0] < key[$1] : rank[$0] < rank[$1] }
         var first = 0

@@ -43,6 +43,7 @@
 ///   saves exceeds what the lender loses over the loan and both restarts
 ///   (`TideLending.swift`): on a full cluster, jobs of an hour or two
 ///   otherwise ran at their requested width while jobs of days held theirs.
+///   A job never resized since its start may borrow within its first settle.
 /// - When nobody waits, workers move from the long job whose last worker
 ///   gains least to the long job whose next worker gains most, when that is
 ///   `rebalanceStartRatio` times more (`TideRebalancing.swift`): running
@@ -201,8 +202,15 @@ struct TidePolicy: AllocationPolicy {
             }
             if !changed { break }
         }
-        Self.lend(problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, neverResized: neverResized, cap: cap)
-        Self.rebalance(problem, counts: &counts, remaining: remaining, settling: settling, cap: cap)
+        // A job never resized since its start, with an estimate of its length, may borrow within
+        // its first settle and past the cap the settle and the growth price set; not past a dip.
+        let earlyLoanCap = jobs.indices.map { index -> Int? in
+            guard neverResized[index], snapshots[index].remainingSeconds != nil else { return nil }
+            return Self.bestBeforeDip(jobs[index], curve: curves[index], measuredWorkers: snapshots[index].measuredWorkers) ?? Int.max
+        }
+        Self.lend(
+            problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, earlyLoanCap: earlyLoanCap, cap: cap)
+        Self.rebalance(problem, counts: &counts, rank: position, remaining: remaining, settling: settling, cap: cap)
         return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: jobs.count))
     }
 

@@ -20,16 +20,18 @@ extension TidePolicy {
     /// whose last ones added little while another sat at one worker. Moving
     /// workers where they gain several times more finishes both sooner
     /// overall, and the restarts are small against jobs with hours left.
-    /// The gains are along the concave hull of each curve, per GPU.
+    /// The gains are along the concave hull of each curve, per GPU, and a move
+    /// is priced as a loan: the time the taker saves must exceed the giver's
+    /// delay and both restarts.
     ///
     /// Neither side may be settling, resized within `minResizeInterval`,
     /// non-preemptible or already changed by this round's plan; the giver
     /// keeps its minimum and never gives to a lower priority, the taker
     /// stays within its growth cap.
     static func rebalance(
-        _ problem: AllocationProblem, counts: inout [Int], remaining: [Double], settling: [Bool], cap: [Int]
+        _ problem: AllocationProblem, counts: inout [Int], rank: [Int], remaining: [Double], settling: [Bool], cap: [Int]
     ) {
-        let jobs = problem.jobs, curves = problem.curves
+        let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
         guard !counts.contains(0) else { return }
         var candidates = jobs.indices.filter { index in
             let job = jobs[index]
@@ -44,19 +46,31 @@ extension TidePolicy {
             guard counts[index] > jobs[index].minWorkers else { return .infinity }
             return curves[index].hullGain(from: counts[index] - 1) / Double(jobs[index].gpusPerWorker)
         }
-        for _ in 0..<rebalancePairsPerRound {
-            // Ties go to the earlier job in the snapshot, so the result never depends on hashing.
-            guard let taker = candidates.max(by: { (gain($0), $1) < (gain($1), $0) }) else { return }
+        func time(_ index: Int, _ workers: Int) -> Double { remaining[index] / curves[index].speedup(workers) }
+        var pairs = 0
+        while pairs < rebalancePairsPerRound {
+            // Ties go to the earlier job in policy order, as everywhere in a round.
+            guard let taker = candidates.max(by: { (gain($0), rank[$1]) < (gain($1), rank[$0]) }), gain(taker) > 0 else { return }
+            candidates.removeAll { $0 == taker }
             let givers = candidates.filter { index in
-                index != taker && jobs[index].gpusPerWorker == jobs[taker].gpusPerWorker && jobs[index].priority <= jobs[taker].priority
+                jobs[index].gpusPerWorker == jobs[taker].gpusPerWorker && jobs[index].priority <= jobs[taker].priority
             }
-            guard let giver = givers.min(by: { (loss($0), $0) < (loss($1), $1) }), gain(taker) > rebalanceStartRatio * loss(giver)
-            else { return }
+            guard let giver = givers.min(by: { (loss($0), rank[$0]) < (loss($1), rank[$1]) }), gain(taker) > rebalanceStartRatio * loss(giver)
+            else { continue }
+            let (takerFrom, giverFrom) = (counts[taker], counts[giver])
             while gain(taker) > rebalanceStopRatio * loss(giver) {
                 counts[taker] += 1
                 counts[giver] -= 1
             }
-            candidates.removeAll { $0 == taker || $0 == giver }
+            // Priced as a loan: the time the taker saves must exceed the giver's delay and both restarts.
+            let saved = time(taker, takerFrom) - time(taker, counts[taker])
+            let delay = time(giver, counts[giver]) - time(giver, giverFrom)
+            guard saved > delay + restart[taker] + restart[giver] else {
+                (counts[taker], counts[giver]) = (takerFrom, giverFrom)
+                continue
+            }
+            candidates.removeAll { $0 == giver }
+            pairs += 1
         }
     }
 }

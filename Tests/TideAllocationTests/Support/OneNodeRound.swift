@@ -4,11 +4,11 @@ import TideAllocation
 
 /// A running job, as JSON for `tideRoundOnOneNode`: on `gpus` of node `n1`
 /// since `start`, last resized at `changed`, measured at the widths of
-/// `speedup` (`requested` defaults to the widest).
+/// `speedup` (`requested` defaults to the widest); `remaining` nil for a job with no estimate.
 func runningJob(
     _ name: String, on gpus: [Int], minimum: Int = 1, maximum: Int, requested: Int? = nil, priority: Int = 0,
     preemptible: Bool = true, submitted: Double = 100, start: Double = 100, changed: Double = 100, speedup: [Int: Double],
-    remaining: Double
+    remaining: Double?
 ) -> String {
     let widths = speedup.keys.sorted()
     let table = widths.map { "\"\($0)\": \(speedup[$0]!)" }.joined(separator: ", ")
@@ -17,8 +17,7 @@ func runningJob(
          "priority": \(priority), "preemptible": \(preemptible),
          "submitTime": \(submitted), "firstStartTime": \(start), "lastResizeTime": \(changed),
          "runningSeconds": \(10_000 - start), "restartSeconds": 30,
-         "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths),
-         "remainingSeconds": \(remaining)}
+         "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths)\(remaining.map { ", \"remainingSeconds\": \($0)" } ?? "")}
         """
 }
 
