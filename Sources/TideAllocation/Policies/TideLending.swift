@@ -34,24 +34,24 @@ extension TidePolicy {
     /// The first loan counts as the job's first resize, so the early exception
     /// holds once; the restore may then take it on to its efficient width
     /// within the settle, as it does any job a resize left below that width.
+    /// A running job lending, borrowing or rebalancing may touch: not resized
+    /// within `minResizeInterval`, preemptible, and not `settling`.
+    static func isSteady(_ job: AllocationProblem.Job, settling: Bool) -> Bool {
+        job.isRunning && !job.recentlyResized && job.floor == 0 && !settling
+    }
+
     static func lend(
         _ problem: AllocationProblem, counts: inout [Int], rank: [Int], key: [Double], remaining: [Double], settling: [Bool],
         earlyLoanCap: [Int?], cap: [Int]
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
-        func steady(_ index: Int) -> Bool {
-            let job = jobs[index]
-            return job.isRunning && !job.recentlyResized && job.floor == 0 && !settling[index]
-        }
+        func steady(_ index: Int) -> Bool { isSteady(jobs[index], settling: settling[index]) }
         // A job a claim already shrank this round may lend too: its restart is paid.
         var lenders = jobs.indices.filter { steady($0) && counts[$0] <= jobs[$0].current && counts[$0] > jobs[$0].minWorkers }
         guard !lenders.isEmpty else { return }
         lenders.sort { key[$0] != key[$1] ? key[$0] > key[$1] : rank[$0] < rank[$1] }
         let longest = key[lenders[0]]
-        func mayBorrow(_ index: Int) -> Bool {
-            let job = jobs[index]
-            return steady(index) || (earlyLoanCap[index] != nil && job.isRunning && !job.recentlyResized && job.floor == 0)
-        }
+        func mayBorrow(_ index: Int) -> Bool { isSteady(jobs[index], settling: settling[index] && earlyLoanCap[index] == nil) }
         var borrowers = jobs.indices.filter { index in
             mayBorrow(index) && counts[index] == jobs[index].current && key[index] * lendRatio < longest
                 && counts[index] < min(jobs[index].maxWorkers, earlyLoanCap[index] ?? cap[index], problem.workerCaps[index])

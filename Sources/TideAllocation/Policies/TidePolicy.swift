@@ -133,24 +133,24 @@ struct TidePolicy: AllocationPolicy {
             return problem.snapshot.now - changed < settle
         }
         let longestRunning = jobs.indices.filter { jobs[$0].isRunning }.map { key[$0] }.max() ?? -1
+        let beforeDip = jobs.indices.map { Self.bestBeforeDip(jobs[$0], curve: curves[$0], measuredWorkers: snapshots[$0].measuredWorkers) }
         var cap = jobs.indices.map { index -> Int in
             let job = jobs[index]
-            let measured = snapshots[index].measuredWorkers
             if let better = Self.betterNarrowerWidth(
-                job, curve: curves[index], measuredWorkers: measured, restartSeconds: snapshots[index].restartSeconds, remaining: remaining[index])
+                job, curve: curves[index], measuredWorkers: snapshots[index].measuredWorkers,
+                restartSeconds: snapshots[index].restartSeconds, remaining: remaining[index])
             {
                 return better
             }
-            let beforeDip = Self.bestBeforeDip(job, curve: curves[index], measuredWorkers: measured)
             // The settle keeps a job from growing again soon after a change; growing back to its
             // efficient width after a resize (a shrink for a claim) is not speculative, and a job a
             // newcomer took from would otherwise wait it out at the count the claim left it. A job
             // never resized keeps its count. Never past a measured dip (the growth price refuses
             // that too: the planning curve is flat past a dip).
             if settling[index] {
-                return neverResized[index] ? job.current : max(job.current, min(width[index], beforeDip ?? Int.max))
+                return neverResized[index] ? job.current : max(job.current, min(width[index], beforeDip[index] ?? Int.max))
             }
-            return beforeDip ?? Int.max
+            return beforeDip[index] ?? Int.max
         }
         let soonFree = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
@@ -206,7 +206,7 @@ struct TidePolicy: AllocationPolicy {
         // its first settle and past the cap the settle and the growth price set; not past a dip.
         let earlyLoanCap = jobs.indices.map { index -> Int? in
             guard neverResized[index], snapshots[index].remainingSeconds != nil else { return nil }
-            return Self.bestBeforeDip(jobs[index], curve: curves[index], measuredWorkers: snapshots[index].measuredWorkers) ?? Int.max
+            return beforeDip[index] ?? Int.max
         }
         Self.lend(
             problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, earlyLoanCap: earlyLoanCap, cap: cap)

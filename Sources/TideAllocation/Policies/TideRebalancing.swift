@@ -35,7 +35,7 @@ extension TidePolicy {
         guard !counts.contains(0) else { return }
         var candidates = jobs.indices.filter { index in
             let job = jobs[index]
-            return job.isRunning && !job.recentlyResized && job.floor == 0 && !settling[index] && counts[index] == job.current
+            return isSteady(job, settling: settling[index]) && counts[index] == job.current
                 && remaining[index] / curves[index].speedup(job.current) > rebalanceMinRemainingSeconds
         }
         func gain(_ index: Int) -> Double {
