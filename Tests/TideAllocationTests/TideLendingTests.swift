@@ -10,16 +10,15 @@ import TideAllocation
     /// `long` has about 83,000 s left on 6 workers, `short` 4,000 s on 1: a
     /// second worker saves `short` about 2,000 s, and `long` loses one
     /// sixth of its speed for those 2,000 s plus two restarts.
-    func cluster(long: String) -> [String] {
-        [
-            long,
-            runningJob("short", on: [6], maximum: 2, speedup: [1: 1], remaining: 4_000),
-            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
-        ]
+    func cluster(
+        long: String = runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
+        short: String = runningJob("short", on: [6], maximum: 2, speedup: [1: 1], remaining: 4_000)
+    ) -> [String] {
+        [long, short, runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000)]
     }
 
     @Test func aShortJobBorrowsAWorkerFromAMuchLongerOne() throws {
-        let decision = try tideRoundOnOneNode(cluster(long: runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000)))
+        let decision = try tideRoundOnOneNode(cluster())
         #expect(decision.workers("short") == 2)
         #expect(decision.workers("long") == 5)
         #expect(decision.workers("fixed") == 1)
@@ -35,11 +34,8 @@ import TideAllocation
     @Test func aBorrowerThatSavesLessThanTheLenderLosesBorrowsNothing() throws {
         // Measured at 2 workers 1.1 times as fast: a second worker saves `short` 364 s, less than the 661 s
         // `long` would lose (a sixth of its speed over the 3,636 s of the loan, and two restarts).
-        let decision = try tideRoundOnOneNode([
-            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
-            runningJob("short", on: [6], maximum: 2, requested: 1, speedup: [1: 1, 2: 1.1], remaining: 4_000),
-            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
-        ])
+        let decision = try tideRoundOnOneNode(
+            cluster(short: runningJob("short", on: [6], maximum: 2, requested: 1, speedup: [1: 1, 2: 1.1], remaining: 4_000)))
         #expect(decision.workers("short") == 1)
         #expect(decision.workers("long") == 6)
     }
@@ -59,32 +55,23 @@ import TideAllocation
 
     @Test func aJobNeverResizedBorrowsWithinItsFirstSettle() throws {
         // Started 200 s ago, at the count it still runs: its first growth is a loan, priced as any.
-        let decision = try tideRoundOnOneNode([
-            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
-            runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: 4_000),
-            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
-        ])
+        let decision = try tideRoundOnOneNode(
+            cluster(short: runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: 4_000)))
         #expect(decision.workers("short") == 2)
         #expect(decision.workers("long") == 5)
     }
 
     @Test func aJobNeverResizedWithoutAnEstimateWaitsOutItsSettle() throws {
         // Its length is a guess (as long as it has run, at least 600 s): no early loan on that.
-        let decision = try tideRoundOnOneNode([
-            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
-            runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: nil),
-            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
-        ])
+        let decision = try tideRoundOnOneNode(
+            cluster(short: runningJob("short", on: [6], maximum: 2, start: 9_800, changed: 9_800, speedup: [1: 1], remaining: nil)))
         #expect(decision.workers("short") == 1)
         #expect(decision.workers("long") == 6)
     }
 
     @Test func aJobResizedWithinItsSettleBorrowsNothing() throws {
-        let decision = try tideRoundOnOneNode([
-            runningJob("long", on: Array(0...5), maximum: 8, speedup: [6: 6], remaining: 500_000),
-            runningJob("short", on: [6], maximum: 2, changed: 9_800, speedup: [1: 1], remaining: 4_000),
-            runningJob("fixed", on: [7], maximum: 1, speedup: [1: 1], remaining: 50_000),
-        ])
+        let decision = try tideRoundOnOneNode(
+            cluster(short: runningJob("short", on: [6], maximum: 2, changed: 9_800, speedup: [1: 1], remaining: 4_000)))
         #expect(decision.workers("short") == 1)
         #expect(decision.workers("long") == 6)
     }
