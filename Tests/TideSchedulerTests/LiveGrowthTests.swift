@@ -51,4 +51,50 @@ struct LiveGrowthTests {
         #expect(try await harness.history("grower") == ["Started", "Resized", "Resized", "Completed"])
         await harness.close()
     }
+
+    /// A growth that goes through after a refused one starts the backoff over: the next
+    /// refusal holds the job for one minute again, not two.
+    @Test func aGrowthThatGoesThroughStartsTheBackoffOver() async throws {
+        let harness = try await RaceHarness.make(policy: "elastic-fifo", minResizeInterval: 0)
+        let folder = harness.releaseFile.deletingLastPathComponent()
+        func waitFor(_ file: String) -> String {
+            "while [ ! -e \"\(folder.appendingPathComponent(file).path)\" ]; do sleep 0.05; done; exit 0"
+        }
+        func release(_ file: String) { FileManager.default.createFile(atPath: folder.appendingPathComponent(file).path, contents: Data()) }
+        try await harness.submit("blocker-a", workers: 2, script: waitFor("a"))
+        try await harness.submit("blocker-b", workers: 1, script: waitFor("b"))
+        try await harness.submit("grower", min: 1, max: 3, resize: .live, script: "\(harness.waitForRelease); exit 0")
+        try await harness.scheduler.round()
+        #expect(try await harness.job("grower")?.status.workers == 1)
+        var exits = harness.backend.exits.makeAsyncIterator()
+
+        // blocker-b ends and the cluster refuses the grower's second worker: one minute without growth.
+        release("b")
+        try await harness.scheduler.handle(try #require(await exits.next()))
+        harness.backend.refusedIndex.withLock { $0 = 1 }
+        try await harness.scheduler.round()
+        var info = try #require(try await harness.storage.inner.info(jobs: ["grower"])["grower"]?.scheduler)
+        #expect(info.workers.count == 1 && info.growthRefusals == 1)
+
+        // A minute later the cluster takes the worker: the refusals are forgotten.
+        harness.clock.advance(by: 61)
+        harness.backend.refusedIndex.withLock { $0 = nil }
+        try await harness.scheduler.round()
+        info = try #require(try await harness.storage.inner.info(jobs: ["grower"])["grower"]?.scheduler)
+        #expect(info.workers.map(\.index) == [0, 1])
+        #expect(info.growthRefusals == nil)
+
+        // blocker-a ends and the third worker is refused: the backoff is one minute, as after a first refusal.
+        release("a")
+        for _ in 0..<2 { try await harness.scheduler.handle(try #require(await exits.next())) }
+        #expect(try await harness.job("blocker-a")?.status.state == .completed)
+        harness.backend.refusedIndex.withLock { $0 = 2 }
+        try await harness.scheduler.round()
+        info = try #require(try await harness.storage.inner.info(jobs: ["grower"])["grower"]?.scheduler)
+        #expect(info.workers.map(\.index) == [0, 1])
+        #expect(info.growthRefusals == 1)
+        let events = try await EventStore<JobHistoryEvent>(harness.store).list(job: "grower").map(\.event)
+        #expect(events.last?.message.contains("no growth for 60 s") == true, "\(events.last?.message ?? "")")
+        await harness.close()
+    }
 }

@@ -112,6 +112,15 @@ struct SilentAnnouncer: StatusAnnouncing {
     func announceMoved(_ job: StoredJob) async throws {}
 }
 
+/// The wall clock, moved forward by what a test adds.
+final class ShiftedClock: Sendable {
+    private let offset = Mutex<Double>(0)
+
+    var now: Double { Date().timeIntervalSince1970 + offset.withLock { $0 } }
+
+    func advance(by seconds: Double) { offset.withLock { $0 += seconds } }
+}
+
 /// One scheduler on the shared database server, with real worker processes
 /// (the local backend) and its storage and allocator behind gates; the test
 /// drives its rounds and hands it its exits, as `SchedulerService` would.
@@ -125,6 +134,8 @@ final class RaceHarness: Sendable {
     let scheduler: Scheduler
     /// Workers wait for this file, then exit with their job's `EXIT_CODE`.
     let releaseFile: URL
+    /// The clock the scheduler reads: a test moves it past a backoff.
+    let clock = ShiftedClock()
     private let directory: URL
 
     private init(store: MongoStore, backend: LocalBackend, directory: URL, policy: String, minResizeInterval: Double) {
@@ -133,14 +144,16 @@ final class RaceHarness: Sendable {
         self.directory = directory
         releaseFile = directory.appendingPathComponent("release")
         storage = GatedStorage(inner: MongoSchedulerStorage(store: store))
+        let clock = self.clock
         scheduler = Self.scheduler(
             storage: storage, allocator: allocator, backend: self.backend, directory: directory, policy: policy,
-            minResizeInterval: minResizeInterval)
+            minResizeInterval: minResizeInterval, clock: { clock.now })
     }
 
     private static func scheduler(
         storage: any SchedulerStorage, allocator: any AllocatorCalling, backend: any ClusterBackend, directory: URL,
-        policy: String = "tide", minResizeInterval: Double = 60
+        policy: String = "tide", minResizeInterval: Double = 60,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) -> Scheduler {
         var logger = Logger(label: "tide.scheduler.race-test")
         logger.logLevel = .warning
@@ -151,7 +164,7 @@ final class RaceHarness: Sendable {
         return Scheduler(
             settings: settings, storage: storage, allocator: allocator, backend: backend,
             launches: WorkerLaunches(apiURL: "http://127.0.0.1:1", tokens: nil, checkpointRoot: directory.path + "/checkpoints"),
-            announcer: SilentAnnouncer(), logger: logger, requestRound: { _ in })
+            announcer: SilentAnnouncer(), clock: clock, logger: logger, requestRound: { _ in })
     }
 
     private static func localBackend(_ directory: URL) throws -> LocalBackend {
