@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
@@ -14,8 +15,14 @@ struct JobRoutes: Sendable {
     func add(to group: RouterGroup<BasicRequestContext>) {
         group.post("jobs") { request, _ in
             let body = try await Self.body(of: request, limit: api.configuration.bodyLimit)
-            let job = try await service.create(body: body, contentType: request.headers[.contentType])
-            return try Self.json(job, status: .created)
+            guard let key = request.headers[Self.idempotencyKey] else {
+                return try Self.json(try await service.create(body: body, contentType: request.headers[.contentType]), status: .created)
+            }
+            // Sent again with its key, a create answers as it first did, and says it is a replay.
+            let result = try await service.create(body: body, contentType: request.headers[.contentType], key: key)
+            var response = try Self.json(result.job, status: .created)
+            if result.replayed { response.headers[Self.idempotentReplayed] = "true" }
+            return response
         }
         group.get("jobs") { request, _ in
             let query = try ListQuery(Self.parameters(request), maxLimit: api.configuration.maxPageSize)
@@ -93,6 +100,11 @@ struct JobRoutes: Sendable {
         token.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
+
+    /// The header a client names a create with, so that sending it again stores one job.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// Set on the answer to a create whose key an earlier request stored the job under.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         var data = try JobJSON.encode(value)

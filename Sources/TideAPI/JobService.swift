@@ -15,6 +15,8 @@ public struct JobService: Sendable {
     let configuration: APIConfiguration
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// Creates sent with an `Idempotency-Key` (`KeyedCreate.swift`).
+    var submissions: MongoCollection<Submission> { jobs.collection.store.collection(StoreSchema.submissions, of: Submission.self) }
 
     /// Writes retried after a version conflict with another writer.
     private let conflictRetries = 5
@@ -23,15 +25,7 @@ public struct JobService: Sendable {
 
     /// Parses, stores (Submitted, with its `created` change owed) and publishes a job.
     func create(body: Data, contentType: String?) async throws -> StoredJob {
-        let format = try Self.format(contentType: contentType, body: body)
-        let spec: JobSpec
-        do {
-            spec = try JobSpecParser.parse(
-                data: body, format: format,
-                options: JobSpecParser.Options(defaultAccelerator: configuration.defaultAccelerator))
-        } catch {
-            throw Self.refusal(error)
-        }
+        let spec = try parse(body: body, contentType: contentType)
         let time = Self.millisecond(clock())
         let write = UUID().uuidString
         var taken = Set<String>()
@@ -58,19 +52,36 @@ public struct JobService: Sendable {
                     throw StoreError.unavailable(operation: operation, detail: detail)
                 }
             }
-            // Both only need the job stored: the event's write and the publish overlap.
-            async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(spec.name)", at: time)
-            await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
-            await recorded
+            await announceCreated(stored, as: spec.name, at: time)
             return stored.job
         }
         throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
     }
 
+    /// The job document of a create, or the refusal naming what is wrong with it.
+    func parse(body: Data, contentType: String?) throws -> JobSpec {
+        let format = try Self.format(contentType: contentType, body: body)
+        do {
+            return try JobSpecParser.parse(
+                data: body, format: format,
+                options: JobSpecParser.Options(defaultAccelerator: configuration.defaultAccelerator))
+        } catch {
+            throw Self.refusal(error)
+        }
+    }
+
+    /// A stored job's "Created" history entry and its publish, which only need the job stored.
+    func announceCreated(_ stored: JobRecord, as submitted: String, at time: Date) async {
+        // The event's write and the publish overlap.
+        async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(submitted)", at: time)
+        await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
+        await recorded
+    }
+
     /// Whether the write `id` is among the latest of record `name`: a write whose answer was
     /// lost. `waiting`: after a broken connection the server may still be carrying the write
     /// out, so a write not found at once is looked for again for about a second.
-    private func landed(_ id: String, to name: String, waiting: Bool = false) async throws -> Bool {
+    func landed(_ id: String, to name: String, waiting: Bool = false) async throws -> Bool {
         for pause in waiting ? [0, 100, 300, 600] : [0] {
             try await Task.sleep(for: .milliseconds(pause))
             if let record = try await jobs.get(name), record.wasWritten(by: id) { return true }

@@ -37,6 +37,9 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
     /// of an earlier term of the same lease may no longer write it. Other writers carry it
     /// over unchanged.
     public var schedulerTerm: LeadershipTerm.Token?
+    /// The `Idempotency-Key` the job was submitted with: a create sent again with it
+    /// finds this job instead of storing a second one. Other writers carry it over unchanged.
+    public var submissionKey: String?
     /// Read from a document flagged without `outboxVersion`: written before that field existed, or
     /// rewritten by a service that predates it during an upgrade. Such a flag is cleared by the job's version.
     public private(set) var isFlaggedWithoutOutboxVersion = false
@@ -88,7 +91,7 @@ public struct JobRecord: VersionedDocument, Sendable, Hashable {
 
 extension JobRecord: Codable {
     private enum Keys: String, CodingKey {
-        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites, schedulerLease, schedulerTerm
+        case outbox, outboxEvents, outboxSince, outboxVersion, recentWrites, schedulerLease, schedulerTerm, submissionKey
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +105,7 @@ extension JobRecord: Codable {
         {
             schedulerTerm = LeadershipTerm.Token(lease: lease, number: number)
         }
+        submissionKey = try container.decodeIfPresent(String.self, forKey: .submissionKey)
         isFlaggedWithoutOutboxVersion = !outbox.isEmpty && !container.contains(.outboxVersion)
     }
 
@@ -118,6 +122,7 @@ extension JobRecord: Codable {
             try container.encode(schedulerTerm.lease, forKey: .schedulerLease)
             try container.encode(schedulerTerm.number, forKey: .schedulerTerm)
         }
+        if let submissionKey { try container.encode(submissionKey, forKey: .submissionKey) }
     }
 }
 

@@ -8,6 +8,8 @@ public enum StoreSchema {
     public static let nodes = "nodes"
     /// One document per event.
     public static let events = "events"
+    /// One document per create sent with an `Idempotency-Key`: the stored name its job has or will have.
+    public static let submissions = "submissions"
     /// A job's outbox flag: set in the same write as a change whose event is not yet confirmed.
     public static let outboxField = "outbox"
     /// When the oldest unconfirmed change of a flagged job was written.
@@ -27,6 +29,7 @@ public enum StoreSchema {
             (jobInfo, [IndexModel(name: "name_unique", keys: [SortKey("name")], unique: true)]),
             (nodes, [IndexModel(name: "name_unique", keys: [SortKey("name")], unique: true)]),
             (events, [IndexModel(name: "job_time", keys: [SortKey("job"), SortKey("time"), SortKey("_id")])]),
+            (submissions, [IndexModel(name: "key_unique", keys: [SortKey("key")], unique: true)]),
         ]
     }
 }

@@ -13,11 +13,12 @@ final class ServiceUnderTest: Sendable {
     /// A home of its own, so no real ~/.config/tide/config.yaml is read.
     let home: URL
 
-    static func start(defaultAccelerator: String = "v100") async throws -> ServiceUnderTest {
+    /// `mongoURI`: the database server to use instead of the shared one (a proxy to it, say).
+    static func start(defaultAccelerator: String = "v100", mongoURI: String? = nil) async throws -> ServiceUnderTest {
         let process = try ChildProcess(
             [
                 try builtExecutable("training-service").path, "--port", "0", "--host", "127.0.0.1",
-                "--mongo-uri", try TestServers.mongoURI, "--database", TestServers.uniqueName("cmd"),
+                "--mongo-uri", try mongoURI ?? TestServers.mongoURI, "--database", TestServers.uniqueName("cmd"),
                 "--amqp-uri", try TestServers.amqpURI, "--default-accelerator", defaultAccelerator,
             ],
             environment: ["TIDE_API_PASSWORD_SHA256": tokenDigest, "PATH": "/usr/bin:/bin"])
@@ -55,8 +56,8 @@ final class ServiceUnderTest: Sendable {
 
 extension ServiceUnderTest {
     /// Runs `body` with a fresh service, stopping it (SIGTERM, then SIGKILL) however `body` ends.
-    static func with(_ body: (ServiceUnderTest) async throws -> Void) async throws {
-        let service = try await start()
+    static func with(mongoURI: String? = nil, _ body: (ServiceUnderTest) async throws -> Void) async throws {
+        let service = try await start(mongoURI: mongoURI)
         do {
             try await body(service)
         } catch {

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """A TCP proxy to a MongoDB-wire server that loses the answer to chosen commands.
 
-    cut-proxy.py HOST:PORT COMMAND COLLECTION TIMES [CONTAINING]
+    cut-proxy.py HOST:PORT COMMAND COLLECTION TIMES [CONTAINING [DELAY]]
 
 Relays every connection to HOST:PORT. The first TIMES OP_MSG commands whose
 first key is COMMAND and whose value is COLLECTION (say `insert jobs`), and whose
 bytes contain CONTAINING when it is given, reach the server, which carries them
 out; the proxy then closes the client's connection instead of relaying the
 answer. That is the fault a client cannot tell apart from a write that never
-happened: its connection broke after the write landed.
+happened: its connection broke after the write landed. With DELAY (seconds),
+the client's connection breaks first and the command reaches the server only
+DELAY seconds later: a write landing long after the client gave up on it
+("landed N" is printed then).
 Prints "port N" once it listens.
 """
 import socket
 import struct
 import sys
 import threading
+import time
 
 OP_MSG = 2013
 
@@ -58,6 +62,12 @@ class Plan:
         self.command, self.collection, self.left = command, collection, times
         self.containing = containing.encode("utf-8")
         self.lock = threading.Lock()
+        self.landings = 0
+
+    def landed(self):
+        with self.lock:
+            self.landings += 1
+            return self.landings
 
     def take(self, message):
         key, value = command_of(message)
@@ -71,7 +81,7 @@ class Plan:
         return False
 
 
-def serve(client, target, plan):
+def serve(client, target, plan, delay):
     try:
         upstream = socket.create_connection(target)
     except OSError:
@@ -95,6 +105,14 @@ def serve(client, target, plan):
                     break
                 if plan.take(message):
                     cut.set()
+                    if delay > 0:
+                        client.shutdown(socket.SHUT_RDWR)
+                        time.sleep(delay)
+                        upstream.sendall(message)
+                        sys.stdout.write(f"landed {plan.landed()}\n")
+                        sys.stdout.flush()
+                        # to_client closes both once the answer comes (and is dropped).
+                        return
                 upstream.sendall(message)
         except OSError:
             pass
@@ -120,6 +138,7 @@ def serve(client, target, plan):
 def main():
     host, port = sys.argv[1].rsplit(":", 1)
     plan = Plan(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else "")
+    delay = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -128,7 +147,7 @@ def main():
     sys.stdout.flush()
     while True:
         client, _ = listener.accept()
-        serve(client, (host, int(port)), plan)
+        serve(client, (host, int(port)), plan, delay)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,21 @@ final class Harness: Sendable {
 }
 
 /// Sends a request with the test token.
+extension Harness {
+    /// The store holds `job` and no other, with one "created" message and one "Created" history entry.
+    func expectStoredOnce(_ job: StoredJob, client: some TestClientProtocol) async throws {
+        let stored = try await jobs.find()
+        #expect(stored.map(\.name) == [job.name], "stored \(stored.map(\.name))")
+        let deliveries = await messages.wait(for: 2, timeout: .seconds(2))
+        #expect(deliveries.map(\.properties.messageID) == ["\(job.name)/1/created"])
+        let events = try await send(client, .get, "/v1/jobs/\(job.name)/events").decode(HistoryPage.self)
+        #expect(events.items.map(\.type) == ["Created"])
+    }
+}
+
+/// A page of `GET /v1/jobs/NAME/events`.
+struct HistoryPage: Decodable { var items: [JobHistoryEvent] }
+
 func send(
     _ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: String? = nil,
     contentType: String? = "application/yaml", headers: HTTPFields = authHeaders

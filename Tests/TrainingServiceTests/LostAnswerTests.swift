@@ -24,12 +24,7 @@ import TideTestSupport
             #expect(response.status == .created, "\(response.text)")
             let job = try response.decode(StoredJob.self)
             #expect(job.name.hasPrefix("once-"))
-            let stored = try await harness.jobs.find()
-            #expect(stored.map(\.name) == [job.name], "stored \(stored.map(\.name))")
-            let deliveries = await harness.messages.wait(for: 2, timeout: .seconds(2))
-            #expect(deliveries.map(\.properties.messageID) == ["\(job.name)/1/created"])
-            let events = try await send(client, .get, "/v1/jobs/\(job.name)/events").decode(Events.self)
-            #expect(events.items.map(\.type) == ["Created"])
+            try await harness.expectStoredOnce(job, client: client)
         }
         await proxy.stop()
     }

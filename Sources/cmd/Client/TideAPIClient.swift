@@ -12,10 +12,30 @@ struct TideAPIClient: Sendable {
         self.settings = settings
     }
 
+    /// Pauses before each resend of a create that got no answer or a 503.
+    static let createRetryPauses: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+
     /// `POST /v1/jobs`: the stored job.
+    ///
+    /// The create carries an `Idempotency-Key` of its own, so it is sent again, with the
+    /// same key, when the answer is 502-504 or lost on the way: the server stores one job
+    /// however many of the sends reach it.
     func create(document: Data, contentType: String) async throws -> JSONValue {
-        try await call("POST", "/jobs", body: document, contentType: contentType)
+        let key = UUID().uuidString.lowercased()
+        var pauses = Self.createRetryPauses[...]
+        while true {
+            do {
+                return try await call(
+                    "POST", "/jobs", body: document, contentType: contentType, extraHeaders: [HTTPHeader("Idempotency-Key", key)],
+                    retryable: !pauses.isEmpty)
+            } catch is RetryableAnswer {
+                try await Task.sleep(for: pauses.removeFirst())
+            }
+        }
     }
+
+    /// A 502-504 or a lost answer to a request that may be sent again.
+    private struct RetryableAnswer: Error {}
 
     /// Every job (all pages of `GET /v1/jobs`), in name order.
     func listJobs(accelerator: String?, statuses: [String]) async throws -> [JSONValue] {
@@ -118,12 +138,20 @@ struct TideAPIClient: Sendable {
 
     private func call(
         _ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
-        contentType: String? = nil
+        contentType: String? = nil, extraHeaders: [HTTPHeader] = [], retryable: Bool = false
     ) async throws -> JSONValue {
-        var headers = headers()
+        var headers = headers() + extraHeaders
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         let request = HTTPRequest(method: method, url: url(path, query: query), headers: headers, body: body)
-        let response = try await send { try await http.send(request) }
+        let response: HTTPResponse
+        do {
+            response = try await http.send(request)
+        } catch let error as HTTPClientError {
+            // Sent, perhaps carried out, and no answer: only a request safe to repeat is sent again.
+            if retryable && (error.kind == .timedOut || error.kind == .transfer) { throw RetryableAnswer() }
+            throw failure(error)
+        }
+        if retryable && (502...504).contains(response.status) { throw RetryableAnswer() }
         guard (200..<300).contains(response.status) else {
             throw failure(status: response.status, body: response.body)
         }
@@ -139,13 +167,16 @@ struct TideAPIClient: Sendable {
         do {
             return try await exchange()
         } catch let error as HTTPClientError {
-            switch error.kind {
-            case .unreachable:
-                throw CommandFailure(
-                    "cannot reach the Tide server at \(settings.server): \(error.reason)", serverUnreachable: true)
-            case .timedOut: throw CommandFailure("the Tide server at \(settings.server) did not answer in time: \(error.reason)")
-            case .badURL, .transfer: throw CommandFailure("talking to the Tide server at \(settings.server) failed: \(error.reason)")
-            }
+            throw failure(error)
+        }
+    }
+
+    private func failure(_ error: HTTPClientError) -> CommandFailure {
+        switch error.kind {
+        case .unreachable:
+            CommandFailure("cannot reach the Tide server at \(settings.server): \(error.reason)", serverUnreachable: true)
+        case .timedOut: CommandFailure("the Tide server at \(settings.server) did not answer in time: \(error.reason)")
+        case .badURL, .transfer: CommandFailure("talking to the Tide server at \(settings.server) failed: \(error.reason)")
         }
     }
 

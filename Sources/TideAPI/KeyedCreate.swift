@@ -1,0 +1,118 @@
+import Foundation
+import TideCore
+import TideJobs
+import TideStore
+
+/// A create sent with an `Idempotency-Key`, as stored in `submissions`: the stored name
+/// its job has or will have, the id of the write that stores it, and what was sent.
+struct Submission: Codable, Sendable {
+    var key: String
+    /// The job's stored name; moved on when another job took the name first.
+    var job: String
+    var write: String
+    /// A digest of the document sent: the same key with another document is refused.
+    var digest: String
+    var time: Date
+}
+
+/// The outcome of a create: the job, and whether this request stored it or found it stored.
+struct CreateResult: Sendable {
+    var job: StoredJob
+    /// An earlier request with the same `Idempotency-Key` stored the job.
+    var replayed: Bool
+}
+
+extension JobService {
+    /// The longest `Idempotency-Key` accepted.
+    static let longestSubmissionKey = 255
+
+    /// Creates the job of `body` once per `key`, whatever number of times it is sent.
+    ///
+    /// A create whose answer was lost (or answered 503 because its write landed late) is
+    /// sent again by its client; without a key, that stores a second job. With one, the
+    /// first request reserves the stored name under the key before it writes the job, and
+    /// every later request with the key finds the reservation: it answers with the job when
+    /// stored, or stores it under the reserved name and write id, so that two requests
+    /// racing store one job between them (the name's unique index refuses the second).
+    func create(body: Data, contentType: String?, key: String) async throws -> CreateResult {
+        try Self.checkSubmissionKey(key)
+        let spec = try parse(body: body, contentType: contentType)
+        let digest = Self.digest(body)
+        let time = Self.millisecond(clock())
+        var taken = Set<String>()
+        for _ in 0..<1000 {
+            let submission: Submission
+            if let found = try await submissions.findOne(["key": .string(key)]) {
+                guard found.digest == digest else {
+                    throw APIError(
+                        .unprocessableContent,
+                        "Idempotency-Key \"\(key)\" was sent before with another job document (stored as \(found.job)); use a new key for a new job",
+                        field: "Idempotency-Key")
+                }
+                submission = found
+            } else {
+                let name = StoredName.make(for: spec.name, at: time) { taken.contains($0) }
+                submission = Submission(key: key, job: name, write: UUID().uuidString, digest: digest, time: time)
+                do {
+                    try await submissions.insert(submission)
+                } catch StoreError.alreadyExists {
+                    continue
+                }
+            }
+            if let stored = try await jobs.get(submission.job) {
+                if stored.submissionKey == key || stored.wasWritten(by: submission.write) {
+                    return CreateResult(job: stored.job, replayed: true)
+                }
+                // Another job took the name first: move the reservation on, unless a racing
+                // request with the key already did.
+                taken.insert(submission.job)
+                let next = StoredName.make(for: spec.name, at: submission.time) { taken.contains($0) }
+                _ = try await submissions.updateOne(
+                    ["key": .string(key), "job": .string(submission.job)], ["$set": ["job": .string(next)]])
+                continue
+            }
+            var record = JobRecord(job: StoredJob(submitting: spec, storedName: submission.job, at: submission.time))
+            record.owe(.created, version: 1, at: submission.time)
+            record.noteWrite(submission.write)
+            record.submissionKey = key
+            var stored = record
+            stored.version = 1
+            do {
+                stored = try await jobs.create(record)
+            } catch StoreError.alreadyExists {
+                // Ours (a racing request with the key, or our own insert sent again) or another
+                // job's: the next pass tells which.
+                continue
+            } catch StoreError.unavailable(let operation, let detail) {
+                // Sent again with the key, the request finds the job if the insert landed.
+                guard try await landed(submission.write, to: submission.job, waiting: true) else {
+                    throw StoreError.unavailable(operation: operation, detail: detail)
+                }
+            }
+            await announceCreated(stored, as: spec.name, at: submission.time)
+            return CreateResult(job: stored.job, replayed: false)
+        }
+        throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
+    }
+
+    /// Printable ASCII without spaces, at most `longestSubmissionKey` characters (a UUID fits).
+    static func checkSubmissionKey(_ key: String) throws {
+        let printable = key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+        guard !key.isEmpty, key.utf8.count <= longestSubmissionKey, printable else {
+            throw APIError(
+                .badRequest,
+                "Idempotency-Key must be 1 to \(longestSubmissionKey) printable ASCII characters without spaces, such as a UUID",
+                field: "Idempotency-Key")
+        }
+    }
+
+    /// FNV-1a, 64 bits: tells two documents apart, nothing more (the key is not a secret).
+    static func digest(_ body: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in body {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

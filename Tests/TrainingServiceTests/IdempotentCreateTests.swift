@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import TideAPI
+import TideCore
+import TideJobs
+import TideStore
+import TideTestSupport
+
+/// A create sent with an `Idempotency-Key` stores one job however many times it is sent:
+/// a client whose create was answered 503, or got no answer, sends it again safely.
+@Suite struct IdempotentCreateTests {
+    static func keyed(_ key: String) -> HTTPFields {
+        var headers = authHeaders
+        headers[HTTPField.Name("Idempotency-Key")!] = key
+        return headers
+    }
+
+    /// The insert lands 3 s after the connection broke, past the second the service looks
+    /// for it: the first request is answered 503. Sent again with its key, the create stores
+    /// the job under the reserved name, and the late insert is refused as a duplicate.
+    @Test func aCreateAnswered503BecauseItsInsertLandedLateIsStoredOnceWhenSentAgain() async throws {
+        let proxy = try await CutProxy.start(
+            to: try TestServers.mongoURI, cutting: "insert", on: StoreSchema.jobs, times: 2, landingAfter: .seconds(3))
+        let harness = try await Harness.make(mongoURI: proxy.uri)
+        try await harness.test { client in
+            let key = UUID().uuidString
+            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            #expect(first.status == .serviceUnavailable, "\(first.text)")
+            let again = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            #expect(again.status == .created, "\(again.text)")
+            let job = try again.decode(StoredJob.self)
+            #expect(job.name.hasPrefix("late-"))
+
+            // Both delayed inserts (libmongoc sends a write twice) reach the server, then the store holds one job.
+            for _ in 0..<100 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(proxy.landings == 2)
+            try await harness.expectStoredOnce(job, client: client)
+
+            // Sent once more, it is a replay of the stored job.
+            let replay = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            #expect(replay.status == .created)
+            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try replay.decode(StoredJob.self).name == job.name)
+            #expect(try await harness.jobs.count() == 1)
+        }
+        await proxy.stop()
+        await harness.close()
+    }
+
+    @Test func aCreateSentTwiceWithItsKeyAnswersTheSameJobAndPublishesOnce() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let key = UUID().uuidString
+            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "twice"), headers: Self.keyed(key))
+            #expect(first.status == .created, "\(first.text)")
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let second = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "twice"), headers: Self.keyed(key))
+            #expect(second.status == .created, "\(second.text)")
+            #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let job = try first.decode(StoredJob.self)
+            #expect(try second.decode(StoredJob.self) == job)
+            #expect(try await harness.jobs.count() == 1)
+            let deliveries = await harness.messages.wait(for: 2, timeout: .seconds(1))
+            #expect(deliveries.map(\.properties.messageID) == ["\(job.name)/1/created"])
+
+            // Another key is another job, as is a create without one.
+            let other = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "twice"), headers: Self.keyed(UUID().uuidString))
+            #expect(other.status == .created)
+            #expect(try other.decode(StoredJob.self).name != job.name)
+            #expect(try await harness.jobs.count() == 2)
+        }
+        await harness.close()
+    }
+
+    @Test func aKeySentAgainWithAnotherDocumentIsRefusedAndNothingIsStored() async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let key = UUID().uuidString
+            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "first"), headers: Self.keyed(key))
+            #expect(first.status == .created)
+            let job = try first.decode(StoredJob.self)
+            let other = try await send(
+                client, .post, "/v1/jobs", body: harness.yaml(name: "first", spec: ["epochs": "20"]), headers: Self.keyed(key))
+            #expect(other.status == .unprocessableContent)
+            let error = try other.decode(APIError.Body.self)
+            #expect(error.field == "Idempotency-Key")
+            #expect(error.error.contains(job.name), "\(error.error)")
+            #expect(try await harness.jobs.count() == 1)
+        }
+        await harness.close()
+    }
+
+    @Test(arguments: ["", "has space", String(repeating: "k", count: 256), "ключ"])
+    func aMalformedKeyIsRefusedNamingTheHeader(_ key: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            var headers = authHeaders
+            headers[HTTPField.Name("Idempotency-Key")!] = key
+            let response = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "badkey"), headers: headers)
+            #expect(response.status == .badRequest, "\(response.text)")
+            #expect(try response.decode(APIError.Body.self).field == "Idempotency-Key")
+            #expect(try await harness.jobs.count() == 0)
+            #expect(try await harness.store.collection(StoreSchema.submissions, of: JobRecord.self).count() == 0)
+        }
+        await harness.close()
+    }
+}
