@@ -18,7 +18,7 @@ struct JobRoutes: Sendable {
             guard let key = request.headers[Self.idempotencyKey] else {
                 return try Self.json(try await service.create(body: body, contentType: request.headers[.contentType]), status: .created)
             }
-            // Sent again with its key, a create answers as it first did, and says it is a replay.
+            // Sent again with its key, a create answers with the job as stored now, and says it is a replay.
             let result = try await service.create(body: body, contentType: request.headers[.contentType], key: key)
             var response = try Self.json(result.job, status: .created)
             if result.replayed { response.headers[Self.idempotentReplayed] = "true" }

@@ -71,9 +71,22 @@ public struct JobService: Sendable {
     }
 
     /// A stored job's "Created" history entry and its publish, which only need the job stored.
+    /// Every resend of a keyed create calls this too (its first request may have died before
+    /// it): the entry is recorded once, and a publish of a change already published is
+    /// dropped by its message id downstream.
     func announceCreated(_ stored: JobRecord, as submitted: String, at time: Date) async {
+        let job = stored.job
+        let event = JobHistoryEvent(
+            job: job.name, time: time, type: "Created", message: "submitted as \(submitted)", accelerator: job.spec.accelerator,
+            state: JobState.submitted.rawValue, version: 1)
         // The event's write and the publish overlap.
-        async let recorded: Void = recordEvent(stored.job, type: "Created", message: "submitted as \(submitted)", at: time)
+        async let recorded: Void = {
+            do {
+                try await events.appendOnce(event, key: "\(job.name)/1/Created")
+            } catch {
+                logger.warning("could not record a job event", metadata: ["job": "\(job.name)", "error": "\(error)"])
+            }
+        }()
         await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
         await recorded
     }

@@ -3,18 +3,6 @@ import TideCore
 import TideJobs
 import TideStore
 
-/// A create sent with an `Idempotency-Key`, as stored in `submissions`: the stored name
-/// its job has or will have, the id of the write that stores it, and what was sent.
-struct Submission: Codable, Sendable {
-    var key: String
-    /// The job's stored name; moved on when another job took the name first.
-    var job: String
-    var write: String
-    /// A digest of the document sent: the same key with another document is refused.
-    var digest: String
-    var time: Date
-}
-
 /// The outcome of a create: the job, and whether this request stored it or found it stored.
 struct CreateResult: Sendable {
     var job: StoredJob
@@ -37,8 +25,11 @@ extension JobService {
     func create(body: Data, contentType: String?, key: String) async throws -> CreateResult {
         try Self.checkSubmissionKey(key)
         let spec = try parse(body: body, contentType: contentType)
-        let digest = Self.digest(body)
-        let time = Self.millisecond(clock())
+        let digest = String(FNV1a.hash(body), radix: 16)
+        let now = Self.millisecond(clock())
+        // This request's own write, beside the reservation's (which every resend shares): a
+        // duplicate or a broken connection is then told apart from a racing resend's insert.
+        let write = UUID().uuidString
         var taken = Set<String>()
         for _ in 0..<1000 {
             let submission: Submission
@@ -51,8 +42,8 @@ extension JobService {
                 }
                 submission = found
             } else {
-                let name = StoredName.make(for: spec.name, at: time) { taken.contains($0) }
-                submission = Submission(key: key, job: name, write: UUID().uuidString, digest: digest, time: time)
+                let name = StoredName.make(for: spec.name, at: now) { taken.contains($0) }
+                submission = Submission(key: key, job: name, write: UUID().uuidString, digest: digest, time: now)
                 do {
                     try await submissions.insert(submission)
                 } catch StoreError.alreadyExists {
@@ -60,7 +51,13 @@ extension JobService {
                 }
             }
             if let stored = try await jobs.get(submission.job) {
+                if stored.wasWritten(by: write) {
+                    await announceCreated(stored, as: spec.name, at: submission.time)
+                    return CreateResult(job: stored.job, replayed: false)
+                }
                 if stored.submissionKey == key || stored.wasWritten(by: submission.write) {
+                    // The request that stored it may have died before announcing it.
+                    await announceCreated(stored, as: spec.name, at: submission.time)
                     return CreateResult(job: stored.job, replayed: true)
                 }
                 // Another job took the name first: move the reservation on, unless a racing
@@ -71,28 +68,31 @@ extension JobService {
                     ["key": .string(key), "job": .string(submission.job)], ["$set": ["job": .string(next)]])
                 continue
             }
+            // The job's submit time is the reservation's; the change is owed from now, so the
+            // republisher leaves it to this request for its grace, as any fresh change.
             var record = JobRecord(job: StoredJob(submitting: spec, storedName: submission.job, at: submission.time))
-            record.owe(.created, version: 1, at: submission.time)
+            record.owe(.created, version: 1, at: now)
             record.noteWrite(submission.write)
+            record.noteWrite(write)
             record.submissionKey = key
             var stored = record
             stored.version = 1
             do {
                 stored = try await jobs.create(record)
             } catch StoreError.alreadyExists {
-                // Ours (a racing request with the key, or our own insert sent again) or another
-                // job's: the next pass tells which.
+                // Ours (sent again after a lost answer), a racing resend's or another job's:
+                // the next pass tells which.
                 continue
             } catch StoreError.unavailable(let operation, let detail) {
                 // Sent again with the key, the request finds the job if the insert landed.
-                guard try await landed(submission.write, to: submission.job, waiting: true) else {
+                guard try await landed(write, to: submission.job, waiting: true) else {
                     throw StoreError.unavailable(operation: operation, detail: detail)
                 }
             }
             await announceCreated(stored, as: spec.name, at: submission.time)
             return CreateResult(job: stored.job, replayed: false)
         }
-        throw APIError(.conflict, "could not find a free stored name for \(spec.name); retry", field: "metadata.name")
+        throw APIError(.serviceUnavailable, "could not store \(spec.name) under Idempotency-Key \"\(key)\"; send it again with the same key", field: "Idempotency-Key")
     }
 
     /// Printable ASCII without spaces, at most `longestSubmissionKey` characters (a UUID fits).
@@ -104,15 +104,5 @@ extension JobService {
                 "Idempotency-Key must be 1 to \(longestSubmissionKey) printable ASCII characters without spaces, such as a UUID",
                 field: "Idempotency-Key")
         }
-    }
-
-    /// FNV-1a, 64 bits: tells two documents apart, nothing more (the key is not a secret).
-    static func digest(_ body: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in body {
-            hash ^= UInt64(byte)
-            hash &*= 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
     }
 }

@@ -28,6 +28,18 @@ public struct EventStore<Event: JobEvent>: Sendable {
         return recorded
     }
 
+    /// Appends `event` under an id derived from `key` (`RecordedEvent.derivedID`), once: an
+    /// event already recorded under it is left as it is. For an event several requests may
+    /// record, such as a job's creation answered to each resend of its create.
+    public func appendOnce(_ event: Event, key: String) async throws {
+        let recorded = RecordedEvent(id: RecordedEvent<Event>.derivedID(at: event.time, key: key), event: event)
+        do {
+            try await collection.insert(recorded)
+        } catch StoreError.alreadyExists {
+            return
+        }
+    }
+
     /// Events of `job` in time order (ties by id), from `since` (inclusive) on, at most `limit`.
     public func list(job: String, since: Date? = nil, limit: Int = 1000) async throws -> [RecordedEvent<Event>] {
         var filter: [(String, BSONValue)] = [("job", .string(job))]
@@ -74,6 +86,14 @@ public struct RecordedEvent<Event: JobEvent>: Codable, Sendable {
     init(id: String, event: Event) {
         self.id = id
         self.event = event
+    }
+
+    /// An ObjectId whose first four bytes are `time`'s seconds, as a fresh one's are (ids order
+    /// events of one time), and the rest FNV-1a of `key`: the same for every writer of the event.
+    static func derivedID(at time: Date, key: String) -> String {
+        let hash = FNV1a.hash(key.utf8)
+        let seconds = UInt32(clamping: Int64(time.timeIntervalSince1970.rounded(.down)))
+        return String(format: "%08x%016llx", seconds, hash)
     }
 
     /// A fresh ObjectId: seconds, a per-process random part, and a counter.

@@ -89,19 +89,19 @@ import Yams
         }
     }
 
-    /// The database takes the job's insert 3 s after the service's connection to it broke,
+    /// The database takes the job's insert 6 s after the service's connection to it broke,
     /// so the service answers 503; `cmd create` sends the create again with its key, and
     /// the user sees one job created, stored once.
     @Test func aCreateAnswered503IsSentAgainAndStoredOnce() async throws {
         let proxy = try await CutProxy.start(
-            to: try TestServers.mongoURI, cutting: "insert", on: "jobs", times: 2, landingAfter: .seconds(3))
+            to: try TestServers.mongoURI, cutting: "insert", on: "jobs", times: 2, landingAfter: .seconds(6))
         try await ServiceUnderTest.with(mongoURI: proxy.uri) { service in
             let created = try service.cmd(["create", "-f", "-"], input: Data(Self.jobYAML("flaky").utf8))
             #expect(created.status == 0, "\(created.errors)")
             #expect(proxy.cuts == 2)
             let names = Self.createdNames(created)
             #expect(names.count == 1 && names.first?.hasPrefix("flaky-") == true, "\(created.output)")
-            for _ in 0..<100 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<200 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(proxy.landings == 2)
             #expect(try Self.jobsJSON(service).compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String } == names)
         }

@@ -12,7 +12,7 @@ struct TideAPIClient: Sendable {
         self.settings = settings
     }
 
-    /// Pauses before each resend of a create that got no answer or a 503.
+    /// Pauses before each resend of a create that got no answer or a 502-504.
     static let createRetryPauses: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
 
     /// `POST /v1/jobs`: the stored job.
@@ -30,6 +30,11 @@ struct TideAPIClient: Sendable {
                     retryable: !pauses.isEmpty)
             } catch is RetryableAnswer {
                 try await Task.sleep(for: pauses.removeFirst())
+            } catch let failure as CommandFailure where pauses.count < Self.createRetryPauses.count {
+                // A new `cmd create` sends a new key: an earlier send may have stored the job.
+                throw CommandFailure(
+                    failure.description + "\n  the job may have been stored by an earlier send: check `cmd get jobs` before creating it again",
+                    serverUnreachable: failure.serverUnreachable)
             }
         }
     }
