@@ -32,9 +32,10 @@ import TideAllocation
     }
 
     @Test func nothingMovesWhileAJobWaits() throws {
-        // Its minimum needs the whole node, and neither running job may be stopped for it.
+        // Its minimum needs the whole node, and at a lower priority it may take nothing from
+        // the running jobs (at theirs it would stop them: neither ends within hours).
         let waiting = """
-            {"name": "waiting", "minWorkers": 8, "maxWorkers": 8, "requestedWorkers": 8, "submitTime": 9000,
+            {"name": "waiting", "minWorkers": 8, "maxWorkers": 8, "requestedWorkers": 8, "submitTime": 9000, "priority": -1,
              "runningSeconds": 0, "restartSeconds": 30, "placement": [], "speedup": {}, "measuredWorkers": []}
             """
         let decision = try tideRoundOnOneNode(cluster(wide: wideJob()) + [waiting])

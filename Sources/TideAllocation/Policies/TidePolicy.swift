@@ -119,6 +119,13 @@ struct TidePolicy: AllocationPolicy {
         let knownKeys = jobs.indices.filter { !neverRan[$0] }.map { key[$0] }.sorted()
         let typicalKey = knownKeys.isEmpty ? Self.stopAfterSeconds : knownKeys[knownKeys.count / 2]
         let stopKey = jobs.indices.map { neverRan[$0] ? typicalKey : key[$0] }
+        // A newcomer facing hours of waiting counts as short when it comes to stopping.
+        let longWait = Self.longWaits(problem, order: order, neverRan: neverRan, remaining: remaining)
+        // A job is stopped only once it has run as long as it has waited: else, under
+        // overload, a job stopped and started again is stopped again after every settle.
+        let ranAsLongAsWaited = snapshots.map { $0.runningSeconds >= $0.waitingSeconds }
+        // Each job makes way for a long-waiting newcomer once: it has waited only before its first start.
+        let neverStopped = snapshots.map { job in job.firstStartTime.map { job.waitingSeconds <= $0 - job.submitTime + 1 } ?? false }
         // GPUs all jobs would hold at their efficient widths (running ones at most at theirs).
         let demand = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
@@ -172,14 +179,15 @@ struct TidePolicy: AllocationPolicy {
                 growthCap: { capNow[$0] },
                 softHold: { jobs[$0].isRunning },
                 mayStop: { claimant, holder in
-                    position[holder] > position[claimant] && !settling[holder]
-                        && key[holder] > max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant])
+                    position[holder] > position[claimant] && !settling[holder] && ranAsLongAsWaited[holder]
+                        && key[holder] > (longWait[claimant] && neverStopped[holder] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
                 },
-                stopThreshold: { stopKey[$0] },
+                // A long-waiting newcomer may stop more than any claim with a key: it orders below them all.
+                stopThreshold: { longWait[$0] ? -1 : stopKey[$0] },
                 mayStopAny: { claimant in
-                    longestRunning > max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant])
+                    longestRunning > (longWait[claimant] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
                 },
-                mayBeStopped: { holder in !settling[holder] && key[holder] > Self.stopAfterSeconds },
+                mayBeStopped: { holder in !settling[holder] && ranAsLongAsWaited[holder] && key[holder] > Self.stopAfterSeconds },
                 reclaimCost: { index, workers in
                     curves[index].hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },

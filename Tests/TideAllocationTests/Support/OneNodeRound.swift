@@ -4,19 +4,22 @@ import TideAllocation
 
 /// A running job, as JSON for `tideRoundOnOneNode`: on `gpus` of node `n1`
 /// since `start`, last resized at `changed`, measured at the widths of
-/// `speedup` (`requested` defaults to the widest); `remaining` nil for a job with no estimate.
+/// `speedup` (`requested` defaults to the widest); `remaining` nil for a job with no estimate;
+/// `waited` seconds without workers in all (by default from `submitted` to `start`; it ran the
+/// rest of the time since `submitted`).
 func runningJob(
     _ name: String, on gpus: [Int], minimum: Int = 1, maximum: Int, requested: Int? = nil, priority: Int = 0,
-    preemptible: Bool = true, submitted: Double = 100, start: Double = 100, changed: Double = 100, speedup: [Int: Double],
-    remaining: Double?
+    preemptible: Bool = true, submitted: Double = 100, start: Double = 100, changed: Double = 100, waited: Double? = nil,
+    speedup: [Int: Double], remaining: Double?
 ) -> String {
+    let waited = waited ?? start - submitted
     let widths = speedup.keys.sorted()
     let table = widths.map { "\"\($0)\": \(speedup[$0]!)" }.joined(separator: ", ")
     return """
         {"name": "\(name)", "minWorkers": \(minimum), "maxWorkers": \(maximum), "requestedWorkers": \(requested ?? widths.last!),
          "priority": \(priority), "preemptible": \(preemptible),
          "submitTime": \(submitted), "firstStartTime": \(start), "lastResizeTime": \(changed),
-         "runningSeconds": \(10_000 - start), "restartSeconds": 30,
+         "runningSeconds": \(10_000 - submitted - waited), "waitingSeconds": \(waited), "restartSeconds": 30,
          "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths)\(remaining.map { ", \"remainingSeconds\": \($0)" } ?? "")}
         """
 }
