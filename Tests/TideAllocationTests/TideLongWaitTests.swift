@@ -25,6 +25,14 @@ import TideAllocation
         #expect(stopped.count == 1, "\(decision.allocations.keys.sorted())")
     }
 
+    @Test func aMinuteWithoutWorkersForAResizeIsNoStop() throws {
+        // A scheduler stops and starts a job's workers to resize it: 60 s without workers since
+        // its first start, and the jobs still make way.
+        let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), waited: 160))
+        #expect(decision.workers("new") == 1)
+        #expect((0..<8).filter { decision.workers("long-\($0)") == 0 }.count == 1)
+    }
+
     @Test func aNewcomerWaitsForAJobEndingWithinHours() throws {
         // long-7 ends in 3 hours: its GPU comes sooner than six hours, so nobody is stopped.
         let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 7) + [10_800]))

@@ -84,6 +84,9 @@ struct TidePolicy: AllocationPolicy {
     /// for waits for them instead of shrinking anyone: each shrink costs the
     /// holder a restart now and usually another when it grows back.
     static let soonSeconds = 300.0
+    /// Waiting since its first start up to this long is taken for the gaps of a job's restarts
+    /// for resizes (a scheduler stops and starts its workers), not for a stop.
+    static let resizeGapsSeconds = 300.0
     /// A job that has waited this long in all starts on the free GPUs when
     /// its efficient width cannot be had: no job waits for ever.
     static let waitBoundSeconds = 1_800.0
@@ -124,8 +127,11 @@ struct TidePolicy: AllocationPolicy {
         // A job is stopped only once it has run as long as it has waited: else, under
         // overload, a job stopped and started again is stopped again after every settle.
         let ranAsLongAsWaited = snapshots.map { $0.runningSeconds >= $0.waitingSeconds }
-        // Each job makes way for a long-waiting newcomer once: it has waited only before its first start.
-        let neverStopped = snapshots.map { job in job.firstStartTime.map { job.waitingSeconds <= $0 - job.submitTime + 1 } ?? false }
+        // Each job makes way for a long-waiting newcomer once: one that has waited only before
+        // its first start, give or take the gaps of restarts for resizes.
+        let neverStopped = snapshots.map { job in
+            job.firstStartTime.map { job.waitingSeconds - ($0 - job.submitTime) <= Self.resizeGapsSeconds } ?? false
+        }
         // GPUs all jobs would hold at their efficient widths (running ones at most at theirs).
         let demand = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
