@@ -9,6 +9,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case badURL
         /// The connection broke or the answer was not HTTP.
         case transfer
+        /// The TLS handshake failed: a certificate not trusted, or a key or CA file unusable.
+        /// Sending again fails the same way.
+        case tls
     }
 
     public var kind: Kind
@@ -29,6 +32,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case .timedOut: "no answer from \(url) in time: \(reason)"
         case .badURL: "not a usable URL: \(url): \(reason)"
         case .transfer: "the exchange with \(url) failed: \(reason)"
+        case .tls: "no TLS session with \(url): \(reason)"
         }
     }
 }

@@ -182,6 +182,7 @@ struct TideAPIClient: Sendable {
             CommandFailure("cannot reach the Tide server at \(settings.server): \(error.reason)", serverUnreachable: true)
         case .timedOut: CommandFailure("the Tide server at \(settings.server) did not answer in time: \(error.reason)")
         case .badURL, .transfer: CommandFailure("talking to the Tide server at \(settings.server) failed: \(error.reason)")
+        case .tls: CommandFailure("no TLS session with the Tide server at \(settings.server): \(error.reason)")
         }
     }
 
