@@ -35,6 +35,11 @@ struct WorkerCountPlanner {
         /// Whether some claimant may stop this softly held job (a cheap upper
         /// bound of `mayStop` over every claimant): claims skip the others.
         var mayBeStopped: (Int) -> Bool = { _ in false }
+        /// Claims stop under one of two rules, 0 or 1, whose thresholds do not
+        /// compare (`tide`'s long-waiting newcomers): `stopThreshold` orders
+        /// claims of one class only, and failed claims and the candidates are
+        /// kept per class.
+        var stopClass: (Int) -> Int = { _ in 0 }
 
         /// What a held job loses by giving up its last worker; holds are
         /// reclaimed cheapest first (last in policy order first when nil).
@@ -100,6 +105,8 @@ struct WorkerCountPlanner {
     /// Claims that failed: a later claim of as much, of the same priority,
     /// whose stop threshold is as high (it may stop no more jobs), fails too.
     private var failedClaims = FailedClaims()
+    /// The same, for claims of stop class 1.
+    private var failedClassOneClaims = FailedClaims()
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
     /// Per held job, the workers it owns (at least its minimum): asked of
@@ -120,6 +127,8 @@ struct WorkerCountPlanner {
     private var candidateHead = 0
     /// The priority and the stop threshold the candidates hold for.
     private var candidatesFor: (priority: Int, threshold: Double)?
+    /// The stop class the candidates hold for.
+    private var candidatesClass = 0
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
     private var shrinkableLastFirst: [Int] = []
@@ -267,11 +276,16 @@ struct WorkerCountPlanner {
         // of a tier may stop no more than earlier ones: a claim that failed
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
-        if failedClaims.implyFailure(priority: job.priority, threshold: threshold, need: need) {
+        let classOne = rules.stopClass(index) == 1
+        if (classOne ? failedClassOneClaims : failedClaims).implyFailure(priority: job.priority, threshold: threshold, need: need) {
             return false
         }
         guard reclaim(need, for: index, threshold: threshold) else {
-            failedClaims.record(priority: job.priority, threshold: threshold, need: need)
+            if classOne {
+                failedClassOneClaims.record(priority: job.priority, threshold: threshold, need: need)
+            } else {
+                failedClaims.record(priority: job.priority, threshold: threshold, need: need)
+            }
             return false
         }
         take(width, for: index)
@@ -300,13 +314,15 @@ struct WorkerCountPlanner {
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
         let priority = priorities[claimant]
-        if let known = candidatesFor, known.priority == priority, known.threshold <= threshold {
+        let stopClass = rules.stopClass(claimant)
+        if let known = candidatesFor, known.priority == priority, known.threshold <= threshold, candidatesClass == stopClass {
             candidatesFor = (priority, threshold)
         } else {
             candidateNext = Array(1...(reclaimableLastFirst.count + 1))
             candidateHead = 0
             // A NaN threshold orders with nothing: the list then serves this claim alone.
             candidatesFor = threshold.isNaN ? nil : (priority, threshold)
+            candidatesClass = stopClass
         }
         var reclaimable = free, byShrinking = free
         // Holders that give this claim nothing are dropped as they are passed.

@@ -65,4 +65,53 @@ import TideAllocation
         let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), waited: 1_100))
         #expect(decision.workers("new") == 0)
     }
+
+    /// A job that ran before, with 5,000 s left, may stop a holder four times longer under
+    /// the usual rule. A long-waiting newcomer ahead of it may stop none of them (every holder
+    /// made way before, and none is four times the median), and its failure must not count
+    /// as the other job's.
+    @Test func aJobBehindALongWaitingNewcomerStillStopsWhatItMay() throws {
+        let previous = """
+            {"name": "prev", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 8000,
+             "firstStartTime": 8100, "lastResizeTime": 9000, "runningSeconds": 1000, "waitingSeconds": 1000,
+             "speedup": {"1": 1}, "measuredWorkers": [1], "remainingSeconds": 5000}
+            """
+        let holders = (0..<7).map {
+            runningJob("long-\($0)", on: [$0], maximum: 1, submitted: 0, waited: 1_100, speedup: [1: 1], remaining: 100_000)
+        } + [runningJob("mid", on: [7], maximum: 1, submitted: 0, waited: 1_100, speedup: [1: 1], remaining: 30_000)]
+        for jobs in [holders + [previous], holders + [previous, Self.newcomer]] {
+            let decision = try tideRoundOnOneNode(jobs)
+            #expect(decision.workers("prev") == 1)
+            #expect(decision.workers("new") == 0)
+            let stopped = (0..<7).filter { decision.workers("long-\($0)") == 0 }.count + (decision.workers("mid") == 0 ? 1 : 0)
+            #expect(stopped == 1)
+        }
+    }
+
+    /// A job no node can hold (two 8-GPU workers on one 8-GPU node) never runs: the
+    /// newcomer behind it is no long wait, and waits for the jobs ending within hours.
+    @Test func aJobThatCanNeverRunDelaysNobody() throws {
+        let impossible = """
+            {"name": "huge", "minWorkers": 2, "maxWorkers": 2, "requestedWorkers": 2, "gpusPerWorker": 8, "submitTime": 0, "waitingSeconds": 10000}
+            """
+        let jobs = (0..<7).map { runningJob("end-\($0)", on: [$0], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 10_800) }
+            + [runningJob("long", on: [7], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 40_000)]
+        let decision = try tideRoundOnOneNode(jobs + [impossible, Self.newcomer])
+        #expect(decision.workers("new") == 0)
+        #expect(decision.workers("long") == 1)
+    }
+
+    /// A newcomer of a higher priority may take a lower tier's GPUs at once: it is no long
+    /// wait, and it stops a lower-priority job, not one of its own tier.
+    @Test func aHigherPriorityNewcomerTakesFromALowerTierFirst() throws {
+        let newcomer = """
+            {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10, "priority": 1}
+            """
+        let low = (0..<4).map { runningJob("low-\($0)", on: [$0], maximum: 1, priority: 0, submitted: 0, speedup: [1: 1], remaining: 100_000) }
+        let same = (4..<8).map { runningJob("same-\($0)", on: [$0], maximum: 1, priority: 1, submitted: 0, speedup: [1: 1], remaining: 200_000) }
+        let decision = try tideRoundOnOneNode(low + same + [newcomer])
+        #expect(decision.workers("new") == 1)
+        #expect((4..<8).allSatisfy { decision.workers("same-\($0)") == 1 })
+        #expect((0..<4).filter { decision.workers("low-\($0)") == 0 }.count == 1)
+    }
 }

@@ -5,8 +5,11 @@ extension TidePolicy {
 
     /// Which waiting newcomers would wait over `longWaitSeconds` for GPUs that
     /// running jobs free by ending: in policy order, each needs its minimum
-    /// after those ahead of it, from the GPUs free now and those of the jobs
-    /// expected to end within that time.
+    /// after those ahead of it, from the GPUs free now, those of the jobs with
+    /// an estimate expected to end within that time, and those of preemptible
+    /// running jobs of a lower priority (its claim may take them now). A job
+    /// no node set holds at its minimum never runs, and needs nothing. A
+    /// heuristic: a claim is for the efficient width, not the minimum.
     ///
     /// Such a newcomer may stop any steady running job with over
     /// `stopAfterSeconds` left, not only one `stopRatio` times longer than a
@@ -23,17 +26,32 @@ extension TidePolicy {
         var longWait = Array(repeating: false, count: jobs.count)
         guard jobs.indices.contains(where: { neverRan[$0] }) else { return longWait }
         var freed = problem.capacity
+        var stoppable: [(priority: Int, gpus: Int)] = []
         for (index, job) in jobs.enumerated() where job.isRunning {
             let gpus = job.current * job.gpusPerWorker
             freed -= gpus
             let ends = snapshots[index].remainingSeconds != nil
                 && remaining[index] / problem.curves[index].speedup(job.current) <= longWaitSeconds
-            if ends { freed += gpus }
+            if ends { freed += gpus } else if job.floor == 0 { stoppable.append((job.priority, gpus)) }
         }
+        // GPUs of running jobs of a lower priority than a claim's are its to take now.
+        stoppable.sort { $0.priority > $1.priority }
+        var lowerTotal = stoppable.reduce(0) { $0 + $1.gpus }
+        var next = 0
         var need = 0
+        var wholeBySize: [Int: Int] = [:]
         for index in order where !jobs[index].isRunning {
-            need += jobs[index].minWorkers * jobs[index].gpusPerWorker
-            longWait[index] = neverRan[index] && need > freed
+            let size = jobs[index].gpusPerWorker
+            let whole = wholeBySize[size] ?? problem.wholeWorkers(gpusPerWorker: size)
+            wholeBySize[size] = whole
+            // A job no node set can hold at its minimum never runs: it delays nobody.
+            guard jobs[index].minWorkers <= whole else { continue }
+            need += jobs[index].minWorkers * size
+            while next < stoppable.count && stoppable[next].priority >= jobs[index].priority {
+                lowerTotal -= stoppable[next].gpus
+                next += 1
+            }
+            longWait[index] = neverRan[index] && need > freed + lowerTotal
         }
         return longWait
     }

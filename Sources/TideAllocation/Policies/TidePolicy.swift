@@ -13,7 +13,11 @@
 ///   makes room for the next arrivals too; then down to their minimums; a
 ///   running job is stopped only when its expected remaining time is long
 ///   (over `stopAfterSeconds` and `stopRatio` times the newcomer's, a
-///   newcomer being taken as typical).
+///   newcomer being taken as typical), and for a claim of its own priority
+///   only once it has run as long as it has waited. A newcomer that would
+///   otherwise wait over `longWaitSeconds` for running jobs to end may stop
+///   any job with over `stopAfterSeconds` left that has not made way before
+///   (`TideLongWaits.swift`).
 /// - A newcomer waits instead of shrinking anyone when running jobs expected
 ///   to finish within `soonSeconds` would make room for it: a shrink costs
 ///   the holder a restart now and usually another when it grows back. The
@@ -188,12 +192,13 @@ struct TidePolicy: AllocationPolicy {
                     position[holder] > position[claimant] && !settling[holder] && ranAsLongAsWaited[holder]
                         && key[holder] > (longWait[claimant] && neverStopped[holder] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
                 },
-                // A long-waiting newcomer may stop more than any claim with a key: it orders below them all.
+                // Long-waiting newcomers stop under a rule of their own (class 1), all alike.
                 stopThreshold: { longWait[$0] ? -1 : stopKey[$0] },
                 mayStopAny: { claimant in
                     longestRunning > (longWait[claimant] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
                 },
                 mayBeStopped: { holder in !settling[holder] && ranAsLongAsWaited[holder] && key[holder] > Self.stopAfterSeconds },
+                stopClass: { longWait[$0] ? 1 : 0 },
                 reclaimCost: { index, workers in
                     curves[index].hullGain(from: workers - 1) / Double(jobs[index].gpusPerWorker) / max(remaining[index], 60)
                 },
