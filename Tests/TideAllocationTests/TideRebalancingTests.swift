@@ -44,6 +44,22 @@ import TideAllocation
         #expect(decision.workers("wide") == 7)
     }
 
+    @Test func nothingMovesWhileAJobOfTheSamePriorityWaits() throws {
+        // Both running jobs made way for a long-waiting newcomer before (waited 1,000 s after
+        // their first start), and neither is four times the median: neither may be stopped.
+        let waiting = """
+            {"name": "waiting", "minWorkers": 8, "maxWorkers": 8, "requestedWorkers": 8, "submitTime": 9000,
+             "runningSeconds": 0, "restartSeconds": 30, "placement": [], "speedup": {}, "measuredWorkers": []}
+            """
+        let wide = runningJob(
+            "wide", on: Array(0...6), maximum: 8, waited: 1_000, speedup: [1: 1, 2: 1.9, 4: 2.2, 7: 2.3], remaining: 500_000)
+        let narrow = runningJob("narrow", on: [7], maximum: 8, waited: 1_000, speedup: [1: 1, 2: 2], remaining: 100_000)
+        let decision = try tideRoundOnOneNode([wide, narrow, waiting])
+        #expect(decision.workers("waiting") == 0)
+        #expect(decision.workers("narrow") == 1)
+        #expect(decision.workers("wide") == 7)
+    }
+
     @Test func aGainUnderThreeTimesTheLossMovesNothing() throws {
         // Linear to 7 workers at 0.4 of a worker each: `narrow`'s gain of 1 is 2.5 times that.
         let decision = try tideRoundOnOneNode(cluster(wide: wideJob(speedup: [1: 1, 7: 3.4])))
