@@ -78,6 +78,11 @@ struct WorkerCountPlanner {
 
     private enum Hold { case none, hard, recent, soft }
 
+    /// Whether claims are pruned (failed claims implying later failures, candidate holders
+    /// kept between claims). The pruning must never change a count: tests plan without it
+    /// and compare.
+    @TaskLocal static var prunesClaims = true
+
     let problem: AllocationProblem
     /// Kept on the planner, not passed down: handing the rules (a dozen
     /// closures) to a helper copies them, once per holder per claim.
@@ -105,6 +110,8 @@ struct WorkerCountPlanner {
     /// Claims that failed: a later claim of as much, of the same priority,
     /// whose stop threshold is as high (it may stop no more jobs), fails too.
     private var failedClaims = FailedClaims()
+    /// `prunesClaims`, read once.
+    private let prunes = WorkerCountPlanner.prunesClaims
     /// The same, for claims of stop class 1.
     private var failedClassOneClaims = FailedClaims()
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
@@ -277,7 +284,7 @@ struct WorkerCountPlanner {
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
         let classOne = rules.stopClass(index) == 1
-        if (classOne ? failedClassOneClaims : failedClaims).implyFailure(priority: job.priority, threshold: threshold, need: need) {
+        if prunes, (classOne ? failedClassOneClaims : failedClaims).implyFailure(priority: job.priority, threshold: threshold, need: need) {
             return false
         }
         guard reclaim(need, for: index, threshold: threshold) else {
@@ -315,7 +322,7 @@ struct WorkerCountPlanner {
         floors.removeAll(keepingCapacity: true)
         let priority = priorities[claimant]
         let stopClass = rules.stopClass(claimant)
-        if let known = candidatesFor, known.priority == priority, known.threshold <= threshold, candidatesClass == stopClass {
+        if prunes, let known = candidatesFor, known.priority == priority, known.threshold <= threshold, candidatesClass == stopClass {
             candidatesFor = (priority, threshold)
         } else {
             candidateNext = Array(1...(reclaimableLastFirst.count + 1))
