@@ -107,13 +107,12 @@ struct WorkerCountPlanner {
     private var shrinkableGPUs = 0
     private var lowestHeldPriority = Int.max
     private var wholeWorkersBySize: [Int: Int] = [:]
-    /// Claims that failed: a later claim of as much, of the same priority,
-    /// whose stop threshold is as high (it may stop no more jobs), fails too.
-    private var failedClaims = FailedClaims()
+    /// Claims that failed, per stop class: a later claim of its class of as much,
+    /// of the same priority, whose stop threshold is as high (it may stop no more
+    /// jobs), fails too.
+    private var failedClaims = [FailedClaims(), FailedClaims()]
     /// `prunesClaims`, read once.
     private let prunes = WorkerCountPlanner.prunesClaims
-    /// The same, for claims of stop class 1.
-    private var failedClassOneClaims = FailedClaims()
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
     /// Per held job, the workers it owns (at least its minimum): asked of
@@ -283,16 +282,12 @@ struct WorkerCountPlanner {
         // of a tier may stop no more than earlier ones: a claim that failed
         // fails again for as much or more under a threshold as high.
         let threshold = rules.stopThreshold(index)
-        let classOne = rules.stopClass(index) == 1
-        if prunes, (classOne ? failedClassOneClaims : failedClaims).implyFailure(priority: job.priority, threshold: threshold, need: need) {
+        let stopClass = rules.stopClass(index)
+        if prunes, failedClaims[stopClass].implyFailure(priority: job.priority, threshold: threshold, need: need) {
             return false
         }
         guard reclaim(need, for: index, threshold: threshold) else {
-            if classOne {
-                failedClassOneClaims.record(priority: job.priority, threshold: threshold, need: need)
-            } else {
-                failedClaims.record(priority: job.priority, threshold: threshold, need: need)
-            }
+            failedClaims[stopClass].record(priority: job.priority, threshold: threshold, need: need)
             return false
         }
         take(width, for: index)

@@ -126,6 +126,8 @@ struct TidePolicy: AllocationPolicy {
         let knownKeys = jobs.indices.filter { !neverRan[$0] }.map { key[$0] }.sorted()
         let typicalKey = knownKeys.isEmpty ? Self.stopAfterSeconds : knownKeys[knownKeys.count / 2]
         let stopKey = jobs.indices.map { neverRan[$0] ? typicalKey : key[$0] }
+        // The usual rule: a claim may stop a job expected to run longer than this.
+        let stopsAbove = stopKey.map { max(Self.stopAfterSeconds, Self.stopRatio * $0) }
         // A newcomer facing hours of waiting counts as short when it comes to stopping.
         let longWait = Self.longWaits(problem, order: order, neverRan: neverRan, remaining: remaining)
         // A job is stopped only once it has run as long as it has waited: else, under
@@ -190,12 +192,12 @@ struct TidePolicy: AllocationPolicy {
                 softHold: { jobs[$0].isRunning },
                 mayStop: { claimant, holder in
                     position[holder] > position[claimant] && !settling[holder] && ranAsLongAsWaited[holder]
-                        && key[holder] > (longWait[claimant] && neverStopped[holder] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
+                        && key[holder] > (longWait[claimant] && neverStopped[holder] ? Self.stopAfterSeconds : stopsAbove[claimant])
                 },
                 // Long-waiting newcomers stop under a rule of their own (class 1), all alike.
                 stopThreshold: { longWait[$0] ? -1 : stopKey[$0] },
                 mayStopAny: { claimant in
-                    longestRunning > (longWait[claimant] ? Self.stopAfterSeconds : max(Self.stopAfterSeconds, Self.stopRatio * stopKey[claimant]))
+                    longestRunning > (longWait[claimant] ? Self.stopAfterSeconds : stopsAbove[claimant])
                 },
                 mayBeStopped: { holder in !settling[holder] && ranAsLongAsWaited[holder] && key[holder] > Self.stopAfterSeconds },
                 stopClass: { longWait[$0] ? 1 : 0 },
