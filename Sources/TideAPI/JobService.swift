@@ -32,9 +32,7 @@ public struct JobService: Sendable {
         // The unique index decides between replicas: a name another one just took is skipped.
         for _ in 0..<1000 {
             let name = StoredName.make(for: spec.name, at: time) { taken.contains($0) }
-            var record = JobRecord(job: StoredJob(submitting: spec, storedName: name, at: time))
-            record.owe(.created, version: 1, at: time)
-            record.noteWrite(write)
+            let record = Self.newRecord(spec, storedName: name, submitted: time, owedSince: time, writes: [write])
             var stored = record
             stored.version = 1
             do {
@@ -70,6 +68,15 @@ public struct JobService: Sendable {
         }
     }
 
+    /// A submitted job's record before its insert: its `created` change owed since
+    /// `owedSince`, noted as written by `writes`.
+    static func newRecord(_ spec: JobSpec, storedName: String, submitted: Date, owedSince: Date, writes: [String]) -> JobRecord {
+        var record = JobRecord(job: StoredJob(submitting: spec, storedName: storedName, at: submitted))
+        record.owe(.created, version: 1, at: owedSince)
+        for write in writes { record.noteWrite(write) }
+        return record
+    }
+
     /// A stored job's "Created" history entry and its publish, which only need the job stored.
     /// Every resend of a keyed create calls this too (its first request may have died before
     /// it): the entry is recorded once, and a publish of a change already published is
@@ -80,13 +87,7 @@ public struct JobService: Sendable {
             job: job.name, time: time, type: "Created", message: "submitted as \(submitted)", accelerator: job.spec.accelerator,
             state: JobState.submitted.rawValue, version: 1)
         // The event's write and the publish overlap.
-        async let recorded: Void = {
-            do {
-                try await events.appendOnce(event, key: "\(job.name)/1/Created")
-            } catch {
-                logger.warning("could not record a job event", metadata: ["job": "\(job.name)", "error": "\(error)"])
-            }
-        }()
+        async let recorded: Void = record(event, onceKey: "\(job.name)/1/Created")
         await outbox.deliver(stored, waitingAtMost: configuration.publishTimeout)
         await recorded
     }
@@ -229,13 +230,18 @@ public struct JobService: Sendable {
 
     /// Appends to the event log; a failure is logged, not fatal (the job and its outbox are the record).
     private func recordEvent(_ job: StoredJob, type: String, message: String, at time: Date) async {
-        let event = JobHistoryEvent(
-            job: job.name, time: time, type: type, message: message, accelerator: job.spec.accelerator,
-            state: job.status.state.rawValue, version: job.version)
+        await record(
+            JobHistoryEvent(
+                job: job.name, time: time, type: type, message: message, accelerator: job.spec.accelerator,
+                state: job.status.state.rawValue, version: job.version))
+    }
+
+    /// Appends `event` (once per `onceKey`, when given); a failure is logged, not fatal.
+    private func record(_ event: JobHistoryEvent, onceKey: String? = nil) async {
         do {
-            try await events.append(event)
+            if let onceKey { try await events.appendOnce(event, key: onceKey) } else { try await events.append(event) }
         } catch {
-            logger.warning("could not record a job event", metadata: ["job": "\(job.name)", "error": "\(error)"])
+            logger.warning("could not record a job event", metadata: ["job": "\(event.job)", "error": "\(error)"])
         }
     }
 

@@ -70,10 +70,8 @@ extension JobService {
             }
             // The job's submit time is the reservation's; the change is owed from now, so the
             // republisher leaves it to this request for its grace, as any fresh change.
-            var record = JobRecord(job: StoredJob(submitting: spec, storedName: submission.job, at: submission.time))
-            record.owe(.created, version: 1, at: now)
-            record.noteWrite(submission.write)
-            record.noteWrite(write)
+            var record = Self.newRecord(
+                spec, storedName: submission.job, submitted: submission.time, owedSince: now, writes: [submission.write, write])
             record.submissionKey = key
             var stored = record
             stored.version = 1

@@ -20,58 +20,65 @@ import TideTestSupport
         return headers
     }
 
-    /// The insert lands 6 s after the connection broke, past the second the service looks
-    /// for it: the first request is answered 503. Sent again with its key, the create stores
-    /// the job under the reserved name, and the late insert is refused as a duplicate.
-    @Test func aCreateAnswered503BecauseItsInsertLandedLateIsStoredOnceWhenSentAgain() async throws {
+    static let replayed = HTTPField.Name("Idempotent-Replayed")!
+
+    /// A harness whose database takes each job insert 6 s after breaking the connection,
+    /// past the second the service looks for it, so the first keyed create of `name` is
+    /// answered 503; then `body` with the proxy, the client and the key.
+    static func afterALateInsert(
+        of name: String, _ body: @escaping @Sendable (Harness, CutProxy, any TestClientProtocol, String) async throws -> Void
+    ) async throws {
         let proxy = try await CutProxy.start(
             to: try TestServers.mongoURI, cutting: "insert", on: StoreSchema.jobs, times: 2, landingAfter: .seconds(6))
         let harness = try await Harness.make(mongoURI: proxy.uri)
         try await harness.test { client in
             let key = UUID().uuidString
-            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: name), headers: Self.keyed(key))
             #expect(first.status == .serviceUnavailable, "\(first.text)")
-            let again = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
-            #expect(again.status == .created, "\(again.text)")
-            let job = try again.decode(StoredJob.self)
-            #expect(job.name.hasPrefix("late-"))
-
-            // Both delayed inserts (libmongoc sends a write twice) reach the server, then the store holds one job.
-            for _ in 0..<200 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(proxy.landings == 2)
-            try await harness.expectStoredOnce(job, client: client)
-
-            // Sent once more, it is a replay of the stored job.
-            let replay = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
-            #expect(replay.status == .created)
-            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
-            #expect(try replay.decode(StoredJob.self).name == job.name)
-            #expect(try await harness.jobs.count() == 1)
+            try await body(harness, proxy, client, key)
         }
         await proxy.stop()
         await harness.close()
     }
 
+    /// Until both delayed inserts (libmongoc sends a write twice) have reached the server.
+    static func waitForLandings(_ proxy: CutProxy) async throws {
+        for _ in 0..<200 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(proxy.landings == 2)
+    }
+
+    /// Sent again with its key, the create stores the job under the reserved name, and the
+    /// late insert is refused as a duplicate.
+    @Test func aCreateAnswered503BecauseItsInsertLandedLateIsStoredOnceWhenSentAgain() async throws {
+        try await Self.afterALateInsert(of: "late") { harness, proxy, client, key in
+            let again = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            #expect(again.status == .created, "\(again.text)")
+            let job = try again.decode(StoredJob.self)
+            #expect(job.name.hasPrefix("late-"))
+
+            try await Self.waitForLandings(proxy)
+            try await harness.expectStoredOnce(job, client: client)
+
+            // Sent once more, it is a replay of the stored job.
+            let replay = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "late"), headers: Self.keyed(key))
+            #expect(replay.status == .created)
+            #expect(replay.headers[Self.replayed] == "true")
+            #expect(try replay.decode(StoredJob.self).name == job.name)
+            #expect(try await harness.jobs.count() == 1)
+        }
+    }
+
     /// The insert lands after the service answered 503 and before the resend: the resend
     /// answers with the job and records its creation, which the first request never did.
     @Test func aResendAfterTheLateInsertLandedAnswersTheJobAndRecordsItsCreation() async throws {
-        let proxy = try await CutProxy.start(
-            to: try TestServers.mongoURI, cutting: "insert", on: StoreSchema.jobs, times: 2, landingAfter: .seconds(6))
-        let harness = try await Harness.make(mongoURI: proxy.uri)
-        try await harness.test { client in
-            let key = UUID().uuidString
-            let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "landed"), headers: Self.keyed(key))
-            #expect(first.status == .serviceUnavailable, "\(first.text)")
-            for _ in 0..<200 where proxy.landings < 2 { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(proxy.landings == 2)
+        try await Self.afterALateInsert(of: "landed") { harness, proxy, client, key in
+            try await Self.waitForLandings(proxy)
             try await Task.sleep(for: .milliseconds(300))
             let again = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "landed"), headers: Self.keyed(key))
             #expect(again.status == .created, "\(again.text)")
-            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(again.headers[Self.replayed] == "true")
             try await harness.expectStoredOnce(try again.decode(StoredJob.self), client: client)
         }
-        await proxy.stop()
-        await harness.close()
     }
 
     /// Four resends at once, as from clients on two replicas: one job, one creation, and
@@ -88,7 +95,7 @@ import TideTestSupport
             #expect(answers.allSatisfy { $0.status == .created }, "\(answers.map(\.status))")
             let names = Set(try answers.map { try $0.decode(StoredJob.self).name })
             #expect(names.count == 1)
-            #expect(answers.filter { $0.headers[HTTPField.Name("Idempotent-Replayed")!] == nil }.count == 1)
+            #expect(answers.filter { $0.headers[Self.replayed] == nil }.count == 1)
             try await harness.expectStoredOnce(try answers[0].decode(StoredJob.self), client: client)
         }
         await harness.close()
@@ -100,10 +107,10 @@ import TideTestSupport
             let key = UUID().uuidString
             let first = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "twice"), headers: Self.keyed(key))
             #expect(first.status == .created, "\(first.text)")
-            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(first.headers[Self.replayed] == nil)
             let second = try await send(client, .post, "/v1/jobs", body: harness.yaml(name: "twice"), headers: Self.keyed(key))
             #expect(second.status == .created, "\(second.text)")
-            #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(second.headers[Self.replayed] == "true")
             let job = try first.decode(StoredJob.self)
             #expect(try second.decode(StoredJob.self) == job)
             #expect(try await harness.jobs.count() == 1)
