@@ -10,11 +10,15 @@ import TideAllocation
     static let newcomer = """
         {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10}
         """
+    /// The state `tide` leaves a job it stopped, which the scheduler hands back every round.
+    static let madeWay = JSONValue.object(["madeWay": .bool(true)])
 
-    /// Eight one-GPU jobs with `remaining` one-worker seconds left each; `waited` as `runningJob`'s.
-    func cluster(remaining: [Double], waited: Double? = nil) -> [String] {
+    /// Eight one-GPU jobs with `remaining` one-worker seconds left each; `waited` and `madeWay` as `runningJob`'s.
+    func cluster(remaining: [Double], waited: Double? = nil, madeWay: Bool = false) -> [String] {
         remaining.enumerated().map { index, left in
-            runningJob("long-\(index)", on: [index], maximum: 1, submitted: 0, waited: waited, speedup: [1: 1], remaining: left)
+            runningJob(
+                "long-\(index)", on: [index], maximum: 1, submitted: 0, waited: waited, speedup: [1: 1], remaining: left,
+                madeWay: madeWay)
         } + [Self.newcomer]
     }
 
@@ -25,12 +29,30 @@ import TideAllocation
         #expect(stopped.count == 1, "\(decision.allocations.keys.sorted())")
     }
 
-    @Test func aMinuteWithoutWorkersForAResizeIsNoStop() throws {
-        // A scheduler stops and starts a job's workers to resize it: 60 s without workers since
-        // its first start, and the jobs still make way.
-        let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), waited: 160))
+    @Test func theGapsOfRestartsForResizesAreNoStop() throws {
+        // A scheduler stops and starts a job's workers to resize it: a job resized often over
+        // days has spent 2,000 s without workers since its first start, and still makes way.
+        // Only the policy's own mark says a job was stopped.
+        let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), waited: 2_000))
         #expect(decision.workers("new") == 1)
         #expect((0..<8).filter { decision.workers("long-\($0)") == 0 }.count == 1)
+    }
+
+    @Test func aStoppedJobIsMarkedAndKeepsTheMark() throws {
+        let first = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8)))
+        let stopped = (0..<8).map { "long-\($0)" }.filter { first.workers($0) == 0 }
+        #expect(stopped.count == 1)
+        for index in 0..<8 {
+            let name = "long-\(index)"
+            #expect(first.policyState[name] == (stopped.contains(name) ? Self.madeWay : .emptyObject), "\(name)")
+        }
+        #expect(first.policyState["new"] == .emptyObject)
+        // Running again later, it is still the job that made way, and the next round says so.
+        let again = try tideRoundOnOneNode([
+            runningJob("back", on: [0], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 100_000, madeWay: true)
+        ])
+        #expect(again.workers("back") == 1)
+        #expect(again.policyState["back"] == Self.madeWay)
     }
 
     @Test func aNewcomerWaitsForAJobEndingWithinHours() throws {
@@ -60,9 +82,9 @@ import TideAllocation
     }
 
     @Test func aJobStoppedBeforeMakesWayForALongWaitOnlyUnderTheUsualRule() throws {
-        // Waited 1,000 s after its first start (stopped once) but ran far longer: the usual rule
-        // applies, and at four times the median (here its own length) it stops nobody.
-        let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), waited: 1_100))
+        // Stopped once before (marked in its state) and ran far longer than it waited: the usual
+        // rule applies, and at four times the median (here its own length) it stops nobody.
+        let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), madeWay: true))
         #expect(decision.workers("new") == 0)
     }
 
@@ -77,8 +99,8 @@ import TideAllocation
              "speedup": {"1": 1}, "measuredWorkers": [1], "remainingSeconds": 5000}
             """
         let holders = (0..<7).map {
-            runningJob("long-\($0)", on: [$0], maximum: 1, submitted: 0, waited: 1_100, speedup: [1: 1], remaining: 100_000)
-        } + [runningJob("mid", on: [7], maximum: 1, submitted: 0, waited: 1_100, speedup: [1: 1], remaining: 30_000)]
+            runningJob("long-\($0)", on: [$0], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 100_000, madeWay: true)
+        } + [runningJob("mid", on: [7], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 30_000, madeWay: true)]
         for jobs in [holders + [previous], holders + [previous, Self.newcomer]] {
             let decision = try tideRoundOnOneNode(jobs)
             #expect(decision.workers("prev") == 1)

@@ -45,15 +45,15 @@ import TideAllocation
     }
 
     @Test func nothingMovesWhileAJobOfTheSamePriorityWaits() throws {
-        // Both running jobs made way for a long-waiting newcomer before (waited 1,000 s after
-        // their first start), and neither is four times the median: neither may be stopped.
+        // Both running jobs made way for a long-waiting newcomer before (marked in their
+        // state), and neither is four times the median: neither may be stopped.
         let waiting = """
             {"name": "waiting", "minWorkers": 8, "maxWorkers": 8, "requestedWorkers": 8, "submitTime": 9000,
              "runningSeconds": 0, "restartSeconds": 30, "placement": [], "speedup": {}, "measuredWorkers": []}
             """
         let wide = runningJob(
-            "wide", on: Array(0...6), maximum: 8, waited: 1_000, speedup: [1: 1, 2: 1.9, 4: 2.2, 7: 2.3], remaining: 500_000)
-        let narrow = runningJob("narrow", on: [7], maximum: 8, waited: 1_000, speedup: [1: 1, 2: 2], remaining: 100_000)
+            "wide", on: Array(0...6), maximum: 8, speedup: [1: 1, 2: 1.9, 4: 2.2, 7: 2.3], remaining: 500_000, madeWay: true)
+        let narrow = runningJob("narrow", on: [7], maximum: 8, speedup: [1: 1, 2: 2], remaining: 100_000, madeWay: true)
         let decision = try tideRoundOnOneNode([wide, narrow, waiting])
         #expect(decision.workers("waiting") == 0)
         #expect(decision.workers("narrow") == 1)

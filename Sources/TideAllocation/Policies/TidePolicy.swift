@@ -17,6 +17,7 @@
 ///   only once it has run as long as it has waited. A newcomer that would
 ///   otherwise wait over `longWaitSeconds` for running jobs to end may stop
 ///   any job with over `stopAfterSeconds` left that has not made way before
+///   (that `tide` has not stopped: it marks those in their `policyState`)
 ///   (`TideLongWaits.swift`).
 /// - A newcomer waits instead of shrinking anyone when running jobs expected
 ///   to finish within `soonSeconds` would make room for it: a shrink costs
@@ -88,9 +89,6 @@ struct TidePolicy: AllocationPolicy {
     /// for waits for them instead of shrinking anyone: each shrink costs the
     /// holder a restart now and usually another when it grows back.
     static let soonSeconds = 300.0
-    /// Waiting since its first start up to this long is taken for the gaps of a job's restarts
-    /// for resizes (a scheduler stops and starts its workers), not for a stop.
-    static let resizeGapsSeconds = 300.0
     /// A job that has waited this long in all starts on the free GPUs when
     /// its efficient width cannot be had: no job waits for ever.
     static let waitBoundSeconds = 1_800.0
@@ -133,11 +131,9 @@ struct TidePolicy: AllocationPolicy {
         // A job is stopped only once it has run as long as it has waited: else, under
         // overload, a job stopped and started again is stopped again after every settle.
         let ranAsLongAsWaited = snapshots.map { $0.runningSeconds >= $0.waitingSeconds }
-        // Each job makes way for a long-waiting newcomer once: one that has waited only before
-        // its first start, give or take the gaps of restarts for resizes.
-        let neverStopped = snapshots.map { job in
-            job.firstStartTime.map { job.waitingSeconds - ($0 - job.submitTime) <= Self.resizeGapsSeconds } ?? false
-        }
+        // Each job makes way for a long-waiting newcomer once. The policy's own mark, not the
+        // time a job waited after its first start: every restart for a resize adds its gap.
+        let madeWay = jobs.indices.map { Self.madeWay(snapshots[$0].policyState) }
         // GPUs all jobs would hold at their efficient widths (running ones at most at theirs).
         let demand = jobs.indices.reduce(0) { total, index in
             let job = jobs[index]
@@ -192,7 +188,7 @@ struct TidePolicy: AllocationPolicy {
                 softHold: { jobs[$0].isRunning },
                 mayStop: { claimant, holder in
                     position[holder] > position[claimant] && !settling[holder] && ranAsLongAsWaited[holder]
-                        && key[holder] > (longWait[claimant] && neverStopped[holder] ? Self.stopAfterSeconds : stopsAbove[claimant])
+                        && key[holder] > (longWait[claimant] && !madeWay[holder] ? Self.stopAfterSeconds : stopsAbove[claimant])
                 },
                 // Long-waiting newcomers stop under a rule of their own (class 1), all alike.
                 stopThreshold: { longWait[$0] ? -1 : stopKey[$0] },
@@ -232,7 +228,20 @@ struct TidePolicy: AllocationPolicy {
         Self.lend(
             problem, counts: &counts, rank: position, key: key, remaining: remaining, settling: settling, earlyLoanCap: earlyLoanCap, cap: cap)
         Self.rebalance(problem, counts: &counts, rank: position, remaining: remaining, settling: settling, cap: cap)
-        return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: jobs.count))
+        var state = Array(repeating: JSONValue.emptyObject, count: jobs.count)
+        for index in jobs.indices where madeWay[index] || (jobs[index].isRunning && counts[index] == 0) {
+            state[index] = Self.madeWayState
+        }
+        return PolicyPlan(counts: counts, order: order, state: state)
+    }
+
+    /// The `policyState` of a job this policy has stopped: it has made way once.
+    static let madeWayState = JSONValue.object(["madeWay": .bool(true)])
+
+    /// Whether this policy stopped the job in an earlier round, by its `policyState`.
+    static func madeWay(_ state: JSONValue) -> Bool {
+        guard case .object(let fields) = state, !fields.isEmpty else { return false }
+        return fields["madeWay"] == .bool(true)
     }
 
     /// Remaining one-worker seconds: the estimate, else as long as it has run so far.

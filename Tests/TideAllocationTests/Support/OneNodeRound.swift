@@ -10,7 +10,7 @@ import TideAllocation
 func runningJob(
     _ name: String, on gpus: [Int], minimum: Int = 1, maximum: Int, requested: Int? = nil, priority: Int = 0,
     preemptible: Bool = true, submitted: Double = 100, start: Double = 100, changed: Double = 100, waited: Double? = nil,
-    speedup: [Int: Double], remaining: Double?
+    speedup: [Int: Double], remaining: Double?, madeWay: Bool = false
 ) -> String {
     let waited = waited ?? start - submitted
     let widths = speedup.keys.sorted()
@@ -20,7 +20,7 @@ func runningJob(
          "priority": \(priority), "preemptible": \(preemptible),
          "submitTime": \(submitted), "firstStartTime": \(start), "lastResizeTime": \(changed),
          "runningSeconds": \(10_000 - submitted - waited), "waitingSeconds": \(waited), "restartSeconds": 30,
-         "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths)\(remaining.map { ", \"remainingSeconds\": \($0)" } ?? "")}
+         "placement": [{"node": "n1", "gpus": \(gpus)}], "speedup": {\(table)}, "measuredWorkers": \(widths)\(remaining.map { ", \"remainingSeconds\": \($0)" } ?? "")\(madeWay ? #", "policyState": {"madeWay": true}"# : "")}
         """
 }
 
