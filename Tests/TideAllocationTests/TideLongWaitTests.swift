@@ -47,12 +47,41 @@ import TideAllocation
             #expect(first.policyState[name] == (stopped.contains(name) ? Self.madeWay : .emptyObject), "\(name)")
         }
         #expect(first.policyState["new"] == .emptyObject)
-        // Running again later, it is still the job that made way, and the next round says so.
+        // The next round, the stopped job waits with the state the scheduler stored: it keeps
+        // the mark while it waits.
+        let state = try #require(first.policyState[stopped[0]])
+        let waiting = """
+            {"name": "\(stopped[0])", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 0,
+             "firstStartTime": 100, "lastResizeTime": 10000, "runningSeconds": 9900, "waitingSeconds": 100,
+             "speedup": {"1": 1}, "measuredWorkers": [1], "remainingSeconds": 100000,
+             "policyState": \(String(decoding: try AllocationCoding.encode(state), as: UTF8.self))}
+            """
+        let holders = (0..<8).map {
+            runningJob("other-\($0)", on: [$0], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 100_000, madeWay: true)
+        }
+        let next = try tideRoundOnOneNode(holders + [waiting])
+        #expect(next.workers(stopped[0]) == 0)
+        #expect(next.policyState[stopped[0]] == Self.madeWay)
+        // Running again later, it is still the job that made way.
         let again = try tideRoundOnOneNode([
             runningJob("back", on: [0], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 100_000, madeWay: true)
         ])
         #expect(again.workers("back") == 1)
         #expect(again.policyState["back"] == Self.madeWay)
+    }
+
+    @Test func onlyAJobWithoutTheMarkMakesWay() throws {
+        // Seven holders made way before and one did not: that one is stopped, whichever GPU it holds.
+        for unmarked in [0, 7] {
+            let holders = (0..<8).map { index in
+                runningJob(
+                    "long-\(index)", on: [index], maximum: 1, submitted: 0, speedup: [1: 1], remaining: 100_000,
+                    madeWay: index != unmarked)
+            }
+            let decision = try tideRoundOnOneNode(holders + [Self.newcomer])
+            #expect(decision.workers("new") == 1)
+            #expect((0..<8).filter { decision.workers("long-\($0)") == 0 } == [unmarked])
+        }
     }
 
     @Test func aNewcomerWaitsForAJobEndingWithinHours() throws {
@@ -86,6 +115,10 @@ import TideAllocation
         // rule applies, and at four times the median (here its own length) it stops nobody.
         let decision = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8), madeWay: true))
         #expect(decision.workers("new") == 0)
+        #expect((0..<8).allSatisfy { decision.workers("long-\($0)") == 1 })
+        // The same cluster without the marks: the newcomer is a long wait and stops one.
+        let unmarked = try tideRoundOnOneNode(cluster(remaining: Array(repeating: 100_000, count: 8)))
+        #expect(unmarked.workers("new") == 1)
     }
 
     /// A job that ran before, with 5,000 s left, may stop a holder four times longer under

@@ -176,10 +176,12 @@ struct TidePolicy: AllocationPolicy {
         }
         let sinceSubmission = snapshots.map { problem.snapshot.now - $0.submitTime }
         var counts: [Int] = []
-        // Each pass holds the jobs whose growth failed the price at their count and plans the
-        // rest again. Four passes bound the round's time; a growth still failing the price after
-        // the fourth goes through (about 1 round in 300 on the Pollux workloads, 1 in 80 on
-        // Philly). Enforcing it costs workload 1's p99 (docs/allocation.md, "late night").
+        // Each pass caps the jobs whose growth failed the price at their count and plans every
+        // job again. Four passes per plan bound its time; a growth still failing the price after
+        // the fourth goes through (about 1 round in 300 on the Pollux workloads, 1 in 80 in
+        // Philly's target window), and its lowered cap still keeps that job from borrowing or
+        // rebalancing. Enforcing it costs workload 1's p99 (docs/allocation.md, "Growth past
+        // the price").
         for _ in 0..<4 {
             let capNow = cap
             let rules = WorkerCountPlanner.PlanRules(
@@ -239,7 +241,9 @@ struct TidePolicy: AllocationPolicy {
         return PolicyPlan(counts: counts, order: order, state: state)
     }
 
-    /// The `policyState` of a job this policy has stopped: it has made way once.
+    /// The `policyState` of a job this policy has stopped, for any claim: it has made way once.
+    /// The mark is written with the decision, before the scheduler stops the job; another
+    /// policy writes its own state, so a switch away and back clears it.
     static let madeWayState = JSONValue.object(["madeWay": .bool(true)])
 
     /// Whether this policy stopped the job in an earlier round, by its `policyState`.

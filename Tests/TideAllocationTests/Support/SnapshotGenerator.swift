@@ -38,7 +38,7 @@ enum SnapshotGenerator {
         var holes: UInt8         // bit w-1 set: width w left out of the table
         var measured: UInt8      // bit w-1 set: width w listed in measuredWorkers (if in the table)
         var remainingCode: Int?  // 0...200: remainingSeconds = code * 100
-        var tiresiasCode: Int    // 0...3: previous round's policyState
+        var tiresiasCode: Int    // 0...4: previous round's policyState
         var submitCode: Int      // 0...40: submitTime = code * 50 (ties happen)
         var restartCode: Int     // 0...4: restartSeconds = code * 15
         var live: Bool
@@ -62,7 +62,7 @@ enum SnapshotGenerator {
         let second = zip(
             Gen.int(in: 0...100), Gen.int(in: 0...200), Gen.int(in: 0...200), Gen.int(in: 0...3),
             Gen.int(in: 0...14).array(of: 7), Gen<UInt8>.bitSet, Gen<UInt8>.bitSet,
-            Gen.int(in: 0...200).optional(valueRate: 0.7), Gen.int(in: 0...3), Gen.int(in: 0...40))
+            Gen.int(in: 0...200).optional(valueRate: 0.7), Gen.int(in: 0...4), Gen.int(in: 0...40))
         let third = zip(Gen.int(in: 0...4), Gen.bool(0.2))
         return zip(first, second, third).map { a, b, c in
             JobGene(
@@ -139,6 +139,8 @@ extension SnapshotGenerator.SnapshotGenes {
                         "attainedAtEntry": .number(min(attained, 57_600)),
                     ])
                 case 3: .object(["opaque": .string("kept by the scheduler"), "n": .array([.number(1), .null])])
+                // `tide`'s mark on a job it stopped, which any policy may be handed.
+                case 4: .object(["madeWay": .bool(true)])
                 default: .emptyObject
                 }
             jobSnapshots.append(
