@@ -53,6 +53,24 @@ import TideAllocation
         }
     }
 
+    @Test func aSettlingJobThatAClaimShrinksLendsToo() throws {
+        // `long` changed 300 s ago, within its settle. A newcomer's claim takes one of its
+        // workers; with that restart paid, it lends `short` one more. Without the newcomer it
+        // is not shrunk and lends nothing.
+        let long = runningJob("long", on: Array(0...5), maximum: 8, changed: 9_700, speedup: [6: 6], remaining: 500_000)
+        let newcomer = """
+            {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10}
+            """
+        let shrunk = try tideRoundOnOneNode(cluster(long: long) + [newcomer])
+        #expect(shrunk.workers("new") == 1)
+        #expect(shrunk.workers("short") == 2)
+        #expect(shrunk.workers("long") == 4)
+        #expect(shrunk.workers("fixed") == 1)
+        let alone = try tideRoundOnOneNode(cluster(long: long))
+        #expect(alone.workers("short") == 1)
+        #expect(alone.workers("long") == 6)
+    }
+
     @Test func aJobNeverResizedBorrowsWithinItsFirstSettle() throws {
         // Started 200 s ago, at the count it still runs: its first growth is a loan, priced as any.
         let decision = try tideRoundOnOneNode(

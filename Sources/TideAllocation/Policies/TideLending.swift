@@ -29,7 +29,10 @@ extension TidePolicy {
     /// thirds of the jobs of 5-15 minutes otherwise ran at their starting count
     /// to the end (2026-11-24, evening). Such a borrower stays within its early
     /// cap (a measured dip), any other within its growth cap. A lender keeps its
-    /// minimum and never lends to a lower priority.
+    /// minimum and never lends to a lower priority. A settling job that a claim
+    /// shrinks this round may lend too: the shrink pays its restart, and in a
+    /// burst of newcomers the long jobs, shrunk and grown back every minute, are
+    /// always settling and otherwise never lent (2026-11-24, late night).
     ///
     /// The first loan counts as the job's first resize, so the early exception
     /// holds once; the restore may then take it on to its efficient width
@@ -46,8 +49,12 @@ extension TidePolicy {
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
         func steady(_ index: Int) -> Bool { isSteady(jobs[index], settling: settling[index]) }
-        // A job a claim already shrank this round may lend too: its restart is paid.
-        var lenders = jobs.indices.filter { steady($0) && counts[$0] <= jobs[$0].current && counts[$0] > jobs[$0].minWorkers }
+        // A job a claim already shrank this round may lend too, settling or not: its restart is paid.
+        var lenders = jobs.indices.filter { index in
+            let shrunk = counts[index] < jobs[index].current
+            return (steady(index) || (shrunk && isSteady(jobs[index], settling: false))) && counts[index] <= jobs[index].current
+                && counts[index] > jobs[index].minWorkers
+        }
         guard !lenders.isEmpty else { return }
         lenders.sort { key[$0] != key[$1] ? key[$0] > key[$1] : rank[$0] < rank[$1] }
         let longest = key[lenders[0]]
