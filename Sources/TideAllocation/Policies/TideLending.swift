@@ -48,11 +48,10 @@ extension TidePolicy {
         earlyLoanCap: [Int?], cap: [Int]
     ) {
         let jobs = problem.jobs, curves = problem.curves, restart = problem.snapshot.jobs.map(\.restartSeconds)
-        func steady(_ index: Int) -> Bool { isSteady(jobs[index], settling: settling[index]) }
         // A job a claim already shrank this round may lend too, settling or not: its restart is paid.
         var lenders = jobs.indices.filter { index in
             let shrunk = counts[index] < jobs[index].current
-            return (steady(index) || (shrunk && isSteady(jobs[index], settling: false))) && counts[index] <= jobs[index].current
+            return isSteady(jobs[index], settling: settling[index] && !shrunk) && counts[index] <= jobs[index].current
                 && counts[index] > jobs[index].minWorkers
         }
         guard !lenders.isEmpty else { return }
