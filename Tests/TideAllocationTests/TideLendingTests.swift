@@ -58,10 +58,7 @@ import TideAllocation
         // workers; with that restart paid, it lends `short` one more. Without the newcomer it
         // is not shrunk and lends nothing.
         let long = runningJob("long", on: Array(0...5), maximum: 8, changed: 9_700, speedup: [6: 6], remaining: 500_000)
-        let newcomer = """
-            {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10}
-            """
-        let shrunk = try tideRoundOnOneNode(cluster(long: long) + [newcomer])
+        let shrunk = try tideRoundOnOneNode(cluster(long: long) + [oneGPUNewcomer])
         #expect(shrunk.workers("new") == 1)
         #expect(shrunk.workers("short") == 2)
         #expect(shrunk.workers("long") == 4)

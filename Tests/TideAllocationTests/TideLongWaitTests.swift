@@ -7,9 +7,7 @@ import TideAllocation
 /// as typical could never stop one, and waited until one ended. One 8-GPU node at time
 /// 10,000, each GPU held by a one-worker job.
 @Suite struct TideLongWaitTests {
-    static let newcomer = """
-        {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10}
-        """
+    static let newcomer = oneGPUNewcomer
     /// The state `tide` leaves a job it stopped, which the scheduler hands back every round.
     static let madeWay = JSONValue.object(["madeWay": .bool(true)])
 

@@ -24,6 +24,11 @@ func runningJob(
         """
 }
 
+/// A one-GPU job submitted 10 s before `tideRoundOnOneNode`'s round, never run.
+let oneGPUNewcomer = """
+    {"name": "new", "minWorkers": 1, "maxWorkers": 1, "requestedWorkers": 1, "submitTime": 9990, "waitingSeconds": 10}
+    """
+
 /// One `tide` round at time 10,000 on a single 8-GPU node `n1`; the decision
 /// is checked against every invariant of the contract.
 func tideRoundOnOneNode(_ jobs: [String]) throws -> AllocationDecision {
