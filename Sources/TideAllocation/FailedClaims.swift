@@ -1,9 +1,11 @@
 /// The claims that found too few GPUs, per priority, kept so that a later
 /// claim sure to fail the same way is refused without a scan.
 ///
-/// A claim of `need` GPUs under stop threshold `threshold` fails when one of
-/// its priority failed with a threshold as low and a need as small (what
-/// holds can give only falls as admission goes on). Only the failures no
+/// A claim that needs `need` GPUs from holds (beyond the free ones) under
+/// stop threshold `threshold` fails when one of its priority failed with a
+/// threshold as low and a need as small (what holds can give a claim only
+/// falls as admission goes on; the free GPUs may grow, when a stop frees more
+/// than its claim takes, so needs are counted beyond them). Only the failures no
 /// other one implies are kept, by threshold ascending (needs then fall), so
 /// a question is a binary search rather than a scan of every failure.
 struct FailedClaims {

@@ -147,6 +147,15 @@ struct WorkerCountPlanner {
         var floor: Int
     }
 
+    /// What a claim on held GPUs came to.
+    private enum ReclaimOutcome {
+        /// Enough GPUs are free for the claim.
+        case freed
+        /// Too few: holds could give this claim no more than `fromHolds` GPUs
+        /// beyond the free ones (nil when not known).
+        case short(fromHolds: Int?)
+    }
+
     init(problem: AllocationProblem, rules: PlanRules) {
         self.problem = problem
         self.rules = rules
@@ -278,20 +287,27 @@ struct WorkerCountPlanner {
         let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
         // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
         guard free + shrinkableGPUs >= need || mayStop else { return false }
-        // What holds can give only falls as admission goes on, and later jobs
-        // of a tier may stop no more than earlier ones: a claim that failed
-        // fails again for as much or more under a threshold as high.
+        // What holds can give a claim only falls as admission goes on, and
+        // later jobs of a tier may stop no more than earlier ones: a claim
+        // fails when one before it found holds giving less than it needs
+        // beyond the free GPUs, under a threshold as low. Not its total need:
+        // the free GPUs grow when a stop frees more than its claim takes, and
+        // an earlier claim may not have been allowed that stop.
         let threshold = rules.stopThreshold(index)
         let stopClass = rules.stopClass(index)
-        if prunes, failedClaims[stopClass].implyFailure(priority: job.priority, threshold: threshold, need: need) {
+        if prunes, failedClaims[stopClass].implyFailure(priority: job.priority, threshold: threshold, need: need - free) {
             return false
         }
-        guard reclaim(need, for: index, threshold: threshold) else {
-            failedClaims[stopClass].record(priority: job.priority, threshold: threshold, need: need)
+        switch reclaim(need, for: index, threshold: threshold) {
+        case .freed:
+            take(width, for: index)
+            return true
+        case .short(let fromHolds):
+            if let fromHolds {
+                failedClaims[stopClass].record(priority: job.priority, threshold: threshold, need: fromHolds + 1)
+            }
             return false
         }
-        take(width, for: index)
-        return true
     }
 
     private mutating func wholeWorkers(_ size: Int) -> Int {
@@ -309,10 +325,14 @@ struct WorkerCountPlanner {
     /// Frees `need` GPUs from holds for `claimant`, in reclaim order:
     /// borrowed GPUs (above a job's owned width) all at once, then shrinks to
     /// minimums, then stops. Changes nothing when it cannot.
-    private mutating func reclaim(_ need: Int, for claimant: Int, threshold: Double) -> Bool {
+    private mutating func reclaim(_ need: Int, for claimant: Int, threshold: Double) -> ReclaimOutcome {
         // Shrinking others beats stopping one: look on while shrinks alone could still do.
         let shrinksCanDo = free + shrinkableGPUs >= need
-        if shrinksCanDo && !rigid { return reclaimByShrinking(need, for: claimant) }
+        if shrinksCanDo && !rigid {
+            // Shrinks alone cover `need`, so this does not fail; if it did, what
+            // stops could give is not known.
+            return reclaimByShrinking(need, for: claimant) ? .freed : .short(fromHolds: nil)
+        }
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
         let priority = priorities[claimant]
@@ -347,10 +367,11 @@ struct WorkerCountPlanner {
             }
             position = next
         }
-        guard reclaimable >= need else { return false }
+        // No holder was left unscanned: `reclaimable` is all this claim may reach.
+        guard reclaimable >= need else { return .short(fromHolds: reclaimable - free) }
         // Each pass stops as soon as enough is free: nothing after that changes anything.
         for entry in floors {
-            guard free < need else { return true }
+            guard free < need else { return .freed }
             let owned = owned[entry.holder]
             if counts[entry.holder] > owned && owned >= entry.floor {
                 // One restart returns everything borrowed, room for the next newcomers too.
@@ -358,7 +379,7 @@ struct WorkerCountPlanner {
             }
         }
         for entry in floors {
-            guard free < need else { return true }
+            guard free < need else { return .freed }
             let lowest = max(entry.floor, minimums[entry.holder])
             if counts[entry.holder] > lowest {
                 // The fewest single workers that cover what is still missing.
@@ -368,10 +389,10 @@ struct WorkerCountPlanner {
             }
         }
         for entry in floors where entry.floor == 0 {
-            guard free < need else { return true }
+            guard free < need else { return .freed }
             shrink(entry.holder, to: 0)
         }
-        return free >= need
+        return free >= need ? .freed : .short(fromHolds: nil)
     }
 
     /// `reclaim` when shrinks alone can cover `need`, without looking at the
