@@ -41,6 +41,10 @@ public struct AllocationProblem: Sendable {
     /// The node index of each job's placement groups, all jobs' groups in a
     /// row (job by job, in snapshot order): the placer needs no name lookups.
     let groupNodes: [Int]
+    /// `wholeWorkers(gpusPerWorker:)` by worker size, up to `largestNode`, for
+    /// the sizes the jobs have (-1 for the others): every policy asks it per
+    /// job, and a job's answer sums over every node.
+    private let wholeWorkersBySize: [Int]
 
     /// Validates `snapshot` and digests it.
     public init(_ snapshot: AllocationSnapshot) throws {
@@ -79,13 +83,24 @@ public struct AllocationProblem: Sendable {
             }
         }
         workerCaps = Array(repeating: Int.max, count: snapshot.jobs.count)
+        var bySize = Array(repeating: -1, count: largestNode + 1)
+        for job in jobs where job.gpusPerWorker > 0 && job.gpusPerWorker <= largestNode && bySize[job.gpusPerWorker] < 0 {
+            bySize[job.gpusPerWorker] = Self.wholeWorkers(of: job.gpusPerWorker, on: snapshot.nodes)
+        }
+        wholeWorkersBySize = bySize
     }
 
     /// How many workers of `gpusPerWorker` GPUs the nodes' available GPUs hold
     /// at most (a worker never spans nodes).
     public func wholeWorkers(gpusPerWorker: Int) -> Int {
         guard gpusPerWorker > 0 else { return 0 }
-        return snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count / gpusPerWorker }
+        guard gpusPerWorker <= largestNode else { return 0 }
+        let known = wholeWorkersBySize[gpusPerWorker]
+        return known >= 0 ? known : Self.wholeWorkers(of: gpusPerWorker, on: snapshot.nodes)
+    }
+
+    private static func wholeWorkers(of size: Int, on nodes: [NodeSnapshot]) -> Int {
+        nodes.reduce(0) { $0 + $1.availableGpus.count / size }
     }
 
     /// Job indices sorted by the contract's tie-break: priority (higher

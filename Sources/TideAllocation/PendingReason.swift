@@ -6,7 +6,6 @@ struct PendingReasons {
     private let problem: AllocationProblem
     /// Priorities of the running jobs, ascending.
     private let runningPriorities: [Int]
-    private var slotsBySize: [Int: Int] = [:]
     /// Pending jobs mostly share a shape; their reasons share one string.
     private var said: [Shape: String] = [:]
     /// The first shapes seen, with their reasons, searched before `said`: a
@@ -53,7 +52,7 @@ struct PendingReasons {
         if need > problem.capacity {
             return "needs \(gpus(need)) for its minimum of \(job.minWorkers) workers, only \(problem.capacity) are available"
         }
-        let slots = wholeWorkers(job.gpusPerWorker)
+        let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
         if job.minWorkers > slots {
             return "needs \(job.minWorkers) workers of \(gpus(job.gpusPerWorker)), the nodes' available GPUs hold at most \(slots) such workers"
         }
@@ -65,12 +64,6 @@ struct PendingReasons {
         return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
 
-    private mutating func wholeWorkers(_ size: Int) -> Int {
-        if let known = slotsBySize[size] { return known }
-        let slots = problem.wholeWorkers(gpusPerWorker: size)
-        slotsBySize[size] = slots
-        return slots
-    }
 
     /// Index of the first running priority above `priority`.
     private func firstAbove(_ priority: Int) -> Int {

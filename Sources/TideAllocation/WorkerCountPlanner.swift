@@ -106,7 +106,6 @@ struct WorkerCountPlanner {
     /// GPUs held above minimums that another job's gang minimum may take.
     private var shrinkableGPUs = 0
     private var lowestHeldPriority = Int.max
-    private var wholeWorkersBySize: [Int: Int] = [:]
     /// Claims that failed, per stop class: a later claim of its class of as much,
     /// of the same priority, whose stop threshold is as high (it may stop no more
     /// jobs), fails too.
@@ -244,10 +243,10 @@ struct WorkerCountPlanner {
         var width = min(rules.admissionWidth(index), problem.workerCaps[index])
         // An elastic job wider than the cluster starts at what the cluster
         // holds, not never; a rigid one runs at its width or waits.
-        if !rigid { width = min(width, wholeWorkers(size)) }
+        if !rigid { width = min(width, problem.wholeWorkers(gpusPerWorker: size)) }
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
-        guard job.minWorkers <= width, width <= wholeWorkers(size) else { return }
+        guard job.minWorkers <= width, width <= problem.wholeWorkers(gpusPerWorker: size) else { return }
         let soonBefore = soonFree
         guard !tryAdmit(index, width: width) else { return }
         if !rigid && soonFree == soonBefore && rules.admitAtWhatFits(index) {
@@ -308,13 +307,6 @@ struct WorkerCountPlanner {
             }
             return false
         }
-    }
-
-    private mutating func wholeWorkers(_ size: Int) -> Int {
-        if let known = wholeWorkersBySize[size] { return known }
-        let count = problem.wholeWorkers(gpusPerWorker: size)
-        wholeWorkersBySize[size] = count
-        return count
     }
 
     private mutating func take(_ workers: Int, for index: Int) {

@@ -39,11 +39,9 @@ extension TidePolicy {
         var lowerTotal = stoppable.reduce(0) { $0 + $1.gpus }
         var next = 0
         var need = 0
-        var wholeBySize: [Int: Int] = [:]
         for index in order where !jobs[index].isRunning {
             let size = jobs[index].gpusPerWorker
-            let whole = wholeBySize[size] ?? problem.wholeWorkers(gpusPerWorker: size)
-            wholeBySize[size] = whole
+            let whole = problem.wholeWorkers(gpusPerWorker: size)
             // A job no node set can hold at its minimum never runs: it delays nobody.
             guard jobs[index].minWorkers <= whole else { continue }
             need += jobs[index].minWorkers * size
