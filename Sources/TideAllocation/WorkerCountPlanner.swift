@@ -242,7 +242,9 @@ struct WorkerCountPlanner {
         guard size <= problem.largestNode else { return }
         var width = min(rules.admissionWidth(index), problem.workerCaps[index])
         // An elastic job wider than the cluster starts at what the cluster
-        // holds, not never; a rigid one runs at its width or waits.
+        // holds, not never; a rigid one runs at its width or waits (also when
+        // placement capped it below that width).
+        if rigid && width < rules.admissionWidth(index) { return }
         if !rigid { width = min(width, problem.wholeWorkers(gpusPerWorker: size)) }
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
@@ -350,7 +352,8 @@ struct WorkerCountPlanner {
                 previous = position
                 floors.append(Floor(holder: holder, floor: floor))
                 reclaimable += (count - floor) * sizes[holder]
-                byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder]
+                // A rigid holder is never shrunk, only stopped.
+                if !rigid { byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder] }
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
             } else if count == 0 || holder != claimant {
                 if previous < 0 { candidateHead = next } else { candidateNext[previous] = next }
@@ -370,7 +373,7 @@ struct WorkerCountPlanner {
                 shrink(entry.holder, to: owned)
             }
         }
-        for entry in floors {
+        for entry in floors where !rigid {
             guard free < need else { return .freed }
             let lowest = max(entry.floor, minimums[entry.holder])
             if counts[entry.holder] > lowest {

@@ -29,6 +29,12 @@ import TideAllocation
             #"{"jobs":[{"firstStartTime":5000,"lastResizeTime":9990,"maxWorkers":2,"minWorkers":1,"name":"j0","placement":[{"gpus":[0,1],"node":"n0"}],"requestedWorkers":1,"restartSeconds":0},{"gpusPerWorker":2,"maxWorkers":2,"minWorkers":2,"name":"j1","restartSeconds":0}],"nodes":[{"availableGpus":[0,1],"gpus":2,"name":"n0"},{"availableGpus":[0,1,2],"gpus":3,"name":"n1"}],"now":10000}"#
         ),
         (
+            // fifo, srjf, tiresias: j0 (recent, at its requested 4) shrunk to 2 for
+            // higher-priority j1 instead of stopped: a rigid job below its width.
+            "rigid job shrunk below its width",
+            #"{"jobs":[{"firstStartTime":9990,"lastResizeTime":9990,"maxWorkers":4,"minWorkers":1,"name":"j0","placement":[{"gpus":[0,1,2,3],"node":"n0"}],"requestedWorkers":4,"restartSeconds":0},{"maxWorkers":2,"minWorkers":2,"name":"j1","priority":1,"requestedWorkers":2,"restartSeconds":0}],"nodes":[{"availableGpus":[0,1,2,3],"gpus":4,"name":"n0"}],"now":10000}"#
+        ),
+        (
             // ffdl-optimizer, elastic-fifo: Placer.makeRoom left an empty GPU group in j1's placement.
             "empty placement group",
             #"{"jobs":[{"firstStartTime":5000,"maxWorkers":5,"minWorkers":3,"name":"j0","placement":[{"gpus":[0,2],"node":"n0"},{"gpus":[0],"node":"n1"},{"gpus":[5,6],"node":"n2"}],"requestedWorkers":3,"restartSeconds":0,"speedup":{"1":1,"2":2,"3":3,"4":4,"5":5}},{"gpusPerWorker":2,"maxWorkers":1,"minWorkers":1,"name":"j1","restartSeconds":0}],"nodes":[{"availableGpus":[0,2],"gpus":3,"name":"n0"},{"availableGpus":[0],"gpus":1,"name":"n1"},{"availableGpus":[5,6,7],"gpus":8,"name":"n2"},{"availableGpus":[2],"gpus":3,"name":"n3"}],"now":10000}"#

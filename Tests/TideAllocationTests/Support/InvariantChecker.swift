@@ -39,6 +39,12 @@ func violations(_ snapshot: AllocationSnapshot, _ decision: AllocationDecision) 
         } else if workers < job.minWorkers || workers > job.maxWorkers {
             found.append("\(name): \(workers) workers outside [\(job.minWorkers), \(job.maxWorkers)]")
         }
+        // Rigid policies run a job at requestedWorkers, or keep the count it has (a hold).
+        if ["fifo", "srjf", "tiresias"].contains(snapshot.policy), workers > 0,
+            workers != min(job.requestedWorkers, job.maxWorkers), workers != job.currentWorkers
+        {
+            found.append("\(name): \(workers) workers under rigid \(snapshot.policy), neither its requested \(job.requestedWorkers) nor its current \(job.currentWorkers)")
+        }
         let total = allocation.placement.reduce(0) { $0 + $1.gpus.count }
         if total != workers * job.gpusPerWorker {
             found.append("\(name): \(total) GPUs placed for \(workers) workers of \(job.gpusPerWorker) GPUs")
