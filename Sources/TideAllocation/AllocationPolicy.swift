@@ -8,6 +8,9 @@ public protocol AllocationPolicy: Sendable {
     var name: String { get }
     /// Worker counts, the order growing and new jobs are placed in, and per-job state.
     func plan(_ problem: AllocationProblem) -> PolicyPlan
+    /// Whether it runs a job at `requestedWorkers` or not at all (a waiting
+    /// job's pending reason then quotes that width, not its minimum).
+    var isRigid: Bool { get }
 }
 
 /// What a policy decided, before placement.
@@ -27,6 +30,8 @@ public struct PolicyPlan: Sendable {
 }
 
 extension AllocationPolicy {
+    public var isRigid: Bool { false }
+
     /// Runs a rigid policy: jobs in `order` at `requestedWorkers`, or not at all.
     func rigidPlan(_ problem: AllocationProblem, order: [Int], state: [JSONValue]? = nil) -> PolicyPlan {
         let rules = WorkerCountPlanner.PlanRules(order: order, admissionWidth: { problem.jobs[$0].rigidWidth }, spareGain: nil)

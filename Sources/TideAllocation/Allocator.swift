@@ -38,15 +38,17 @@ public enum Allocator {
             plan = policy.plan(problem)
             placed = Placer.place(problem, counts: plan.counts, order: plan.order)
         }
-        return decision(problem, plan: plan, placed: placed)
+        return decision(problem, plan: plan, placed: placed, rigid: policy.isRigid)
     }
 
-    private static func decision(_ problem: AllocationProblem, plan: PolicyPlan, placed: Placer.Result) -> AllocationDecision {
+    private static func decision(
+        _ problem: AllocationProblem, plan: PolicyPlan, placed: Placer.Result, rigid: Bool
+    ) -> AllocationDecision {
         var decision = AllocationDecision(moves: placed.moves)
         let freeAfter = problem.capacity - problem.jobs.indices.reduce(0) {
             $0 + placed.counts[$1] * problem.jobs[$1].gpusPerWorker
         }
-        var reasons = PendingReasons(problem)
+        var reasons = PendingReasons(problem, rigid: rigid)
         let running = placed.counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         decision.allocations.reserveCapacity(running)
         decision.pending.reserveCapacity(problem.jobs.count - running)

@@ -4,6 +4,8 @@
 /// with thousands of pending jobs stays linear.
 struct PendingReasons {
     private let problem: AllocationProblem
+    /// A rigid policy runs a job at `requestedWorkers`: that is what it waits for.
+    private let rigid: Bool
     /// Priorities of the running jobs, ascending.
     private let runningPriorities: [Int]
     /// Pending jobs mostly share a shape; their reasons share one string.
@@ -23,14 +25,15 @@ struct PendingReasons {
         let priority: Int
     }
 
-    init(_ problem: AllocationProblem) {
+    init(_ problem: AllocationProblem, rigid: Bool = false) {
         self.problem = problem
+        self.rigid = rigid
         runningPriorities = problem.jobs.compactMap { $0.isRunning ? $0.priority : nil }.sorted()
     }
 
     mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
-            minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
+            minWorkers: rigid ? job.rigidWidth : job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
             fragmented: fragmented, priority: job.priority)
         for entry in recent where entry.shape == shape { return entry.reason }
         if let known = said[shape] { return known }
@@ -50,7 +53,7 @@ struct PendingReasons {
             return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
         }
         if need > problem.capacity {
-            return "needs \(gpus(need)) for its minimum of \(job.minWorkers) workers, only \(problem.capacity) are available"
+            return "needs \(gpus(need)) for its \(rigid ? "width" : "minimum") of \(job.minWorkers) workers, only \(problem.capacity) are available"
         }
         let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
         if job.minWorkers > slots {

@@ -50,6 +50,24 @@ func measuredJob(
         #expect(decision.pending["b"]?.contains("2 GPUs") == true, "\(decision.pending)")
     }
 
+    /// A rigid policy waits for a job's requested width, and says so: not its minimum.
+    @Test func aRigidPolicysPendingReasonQuotesTheRequestedWidth() throws {
+        for policy in ["fifo", "srjf", "tiresias"] {
+            let decision = try allocate(
+                policy, nodes: [NodeSnapshot(name: "n1", gpus: 4)],
+                jobs: [
+                    JobSnapshot(name: "a", minWorkers: 1, maxWorkers: 2, requestedWorkers: 2, submitTime: 0),
+                    JobSnapshot(name: "b", minWorkers: 1, maxWorkers: 4, requestedWorkers: 3, submitTime: 10),
+                ])
+            #expect(decision.workers("a") == 2)
+            #expect(decision.pending["b"] == "needs 3 GPUs, 2 free", "\(policy): \(decision.pending)")
+        }
+        let elastic = try allocate(
+            "elastic-fifo", nodes: [NodeSnapshot(name: "n1", gpus: 4)],
+            jobs: [JobSnapshot(name: "a", minWorkers: 5, maxWorkers: 6, requestedWorkers: 6, submitTime: 0)])
+        #expect(elastic.pending["a"]?.contains("its minimum of 5 workers") == true, "\(elastic.pending)")
+    }
+
     /// fifo runs a job at requestedWorkers, not its maximum.
     @Test func rigidPoliciesRunAtRequestedWorkers() throws {
         for policy in ["fifo", "srjf", "tiresias"] {
@@ -244,7 +262,9 @@ func measuredJob(
             policy, nodes: [NodeSnapshot(name: "n1", gpus: 4), NodeSnapshot(name: "n2", gpus: 4)],
             jobs: [JobSnapshot(name: "huge", minWorkers: 10, maxWorkers: 12)])
         let reason = try #require(decision.pending["huge"])
-        #expect(reason.contains("10") && reason.contains("8"), "\(reason)")
+        // Rigid policies wait for the requested width (the maximum by default), elastic ones for the minimum.
+        let width = ["fifo", "srjf", "tiresias"].contains(policy) ? "12" : "10"
+        #expect(reason.contains(width) && reason.contains("8"), "\(reason)")
     }
 
     /// Whole workers do not span nodes: 2 workers of 3 GPUs fit on two 4-GPU

@@ -5,6 +5,7 @@
 /// below their minimum and crashed with no GPUs, this one does neither.
 struct FIFOPolicy: AllocationPolicy {
     let name = "fifo"
+    let isRigid = true
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         rigidPlan(problem, order: problem.contractOrder())

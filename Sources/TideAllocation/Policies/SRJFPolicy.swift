@@ -5,6 +5,7 @@
 /// Source: Voda's `srjf`.
 struct SRJFPolicy: AllocationPolicy {
     let name = "srjf"
+    let isRigid = true
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         rigidPlan(problem, order: Self.order(problem) { $0.rigidWidth })

@@ -6,6 +6,7 @@
 /// artifact's `tiresias.py` (two queues, demotion at 57,600, no promotion).
 struct TiresiasPolicy: AllocationPolicy {
     let name = "tiresias"
+    let isRigid = true
 
     func plan(_ problem: AllocationProblem) -> PolicyPlan {
         let entries = TiresiasQueues.entries(problem)
