@@ -196,7 +196,9 @@ struct TidePolicy: AllocationPolicy {
                     position[holder] > position[claimant] && !settling[holder] && ranAsLongAsWaited[holder]
                         && key[holder] > (longWait[claimant] && !madeWay[holder] ? Self.stopAfterSeconds : stopsAbove[claimant])
                 },
-                // Long-waiting newcomers stop under a rule of their own (class 1), all alike.
+                // Long-waiting newcomers stop under a rule of their own (class 1), all alike. One
+                // threshold for the class is sound for the planner's pruning only because every
+                // long waiter has never run (`longWaits`), so all share `typicalKey` in `mayStop`.
                 stopThreshold: { longWait[$0] ? -1 : stopKey[$0] },
                 mayStopAny: { claimant in
                     longestRunning > (longWait[claimant] ? Self.stopAfterSeconds : stopsAbove[claimant])
