@@ -52,7 +52,7 @@ func measuredJob(
 
     /// A rigid policy waits for a job's requested width, and says so: not its minimum.
     @Test func aRigidPolicysPendingReasonQuotesTheRequestedWidth() throws {
-        for policy in ["fifo", "srjf", "tiresias"] {
+        for policy in rigidPolicies.sorted() {
             let decision = try allocate(
                 policy, nodes: [NodeSnapshot(name: "n1", gpus: 4)],
                 jobs: [
@@ -70,7 +70,7 @@ func measuredJob(
 
     /// fifo runs a job at requestedWorkers, not its maximum.
     @Test func rigidPoliciesRunAtRequestedWorkers() throws {
-        for policy in ["fifo", "srjf", "tiresias"] {
+        for policy in rigidPolicies.sorted() {
             let decision = try allocate(
                 policy, nodes: [NodeSnapshot(name: "n1", gpus: 8)],
                 jobs: [JobSnapshot(name: "a", minWorkers: 1, maxWorkers: 8, requestedWorkers: 3)])
@@ -263,7 +263,7 @@ func measuredJob(
             jobs: [JobSnapshot(name: "huge", minWorkers: 10, maxWorkers: 12)])
         let reason = try #require(decision.pending["huge"])
         // Rigid policies wait for the requested width (the maximum by default), elastic ones for the minimum.
-        let width = ["fifo", "srjf", "tiresias"].contains(policy) ? "12" : "10"
+        let width = rigidPolicies.contains(policy) ? "12" : "10"
         #expect(reason.contains(width) && reason.contains("8"), "\(reason)")
     }
 

@@ -5,7 +5,6 @@ import TideAllocation
 /// A job alone on the cluster runs whenever it fits: no policy keeps GPUs idle
 /// from a job that could use them with nobody else waiting.
 @Suite(.shrinking) struct WorkConservationTests {
-    static let rigidPolicies: Set<String> = ["fifo", "srjf", "tiresias"]
 
     /// Whole workers of `size` GPUs the nodes' available GPUs hold.
     static func wholeWorkers(_ nodes: [NodeSnapshot], size: Int) -> Int {
@@ -23,7 +22,7 @@ import TideAllocation
             snapshot.jobs = [job]
             let fits = Self.wholeWorkers(snapshot.nodes, size: job.gpusPerWorker)
             // Rigid policies run a job at its requested width; elastic ones anywhere from its minimum.
-            let needed = Self.rigidPolicies.contains(policy) ? job.requestedWorkers : job.minWorkers
+            let needed = rigidPolicies.contains(policy) ? job.requestedWorkers : job.minWorkers
             guard fits >= needed else { return }
             let workers = (try? Allocator.allocate(snapshot))?.allocations[job.name]?.workers ?? 0
             #expect(workers >= needed, "a lone job that fits got \(workers) workers\nsnapshot: \(json(snapshot))")

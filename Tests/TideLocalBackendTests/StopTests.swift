@@ -69,6 +69,5 @@ import TideTestSupport
 /// No such process, or only its zombie.
 func isGone(_ pid: Int32) -> Bool {
     guard kill(pid, 0) == 0 else { return true }
-    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-    return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true
+    return processState(pid).map { $0.hasPrefix("Z") } ?? true
 }

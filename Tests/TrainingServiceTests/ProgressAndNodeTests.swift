@@ -137,8 +137,8 @@ import TideTestSupport
             // A signal to a process of many threads takes effect thread by thread: report only
             // once the kernel shows the whole node stopped ("T" in /proc/PID/stat).
             let deadline = ContinuousClock.now + .seconds(5)
-            while Self.processState(pid) != "T" && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            let stateBefore = Self.processState(pid)
+            while processState(pid) != "T" && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            let stateBefore = processState(pid)
             #expect(stateBefore == "T", "the broker (pid \(pid)) shows state \(stateBefore ?? "gone"), not stopped")
             let started = ContinuousClock.now
             let held = try await send(
@@ -146,18 +146,9 @@ import TideTestSupport
             let waited = ContinuousClock.now - started
             #expect(
                 held.status == .serviceUnavailable,
-                "\(held.text); broker state before the report \(stateBefore ?? "?"), after \(Self.processState(pid) ?? "?")")
+                "\(held.text); broker state before the report \(stateBefore ?? "?"), after \(processState(pid) ?? "?")")
             #expect(waited < .seconds(10), "the report was held for \(waited)")
         }
-    }
-
-    /// The state letter of process `pid` in /proc (R, S, D, T...), nil when it is gone.
-    static func processState(_ pid: Int32) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // "pid (comm) S ...": the command may hold spaces and parentheses, the state follows the last ')'.
-        return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
     }
 
     @Test func withoutASecretEveryReportIsRefused() async throws {

@@ -1,5 +1,8 @@
 import TideAllocation
 
+/// The policies the spec calls rigid: a job runs at `requestedWorkers` or not at all.
+let rigidPolicies: Set<String> = ["fifo", "srjf", "tiresias"]
+
 /// The allocation contract's invariants (SPEC.md, "Allocation contract"),
 /// checked independently of the implementation: every broken rule becomes one
 /// line naming the job and the rule.
@@ -40,7 +43,7 @@ func violations(_ snapshot: AllocationSnapshot, _ decision: AllocationDecision) 
             found.append("\(name): \(workers) workers outside [\(job.minWorkers), \(job.maxWorkers)]")
         }
         // Rigid policies run a job at requestedWorkers, or keep the count it has (a hold).
-        if ["fifo", "srjf", "tiresias"].contains(snapshot.policy), workers > 0,
+        if rigidPolicies.contains(snapshot.policy), workers > 0,
             workers != min(job.requestedWorkers, job.maxWorkers), workers != job.currentWorkers
         {
             found.append("\(name): \(workers) workers under rigid \(snapshot.policy), neither its requested \(job.requestedWorkers) nor its current \(job.currentWorkers)")
