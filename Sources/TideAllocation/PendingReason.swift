@@ -18,7 +18,8 @@ struct PendingReasons {
     /// Everything a reason depends on. The priority stands in for the
     /// number of higher-priority running jobs it decides.
     private struct Shape: Hashable {
-        let minWorkers: Int
+        /// The workers it waits for: its minimum, or its requested width under a rigid policy.
+        let workers: Int
         let gpusPerWorker: Int
         let freeAfter: Int
         let fragmented: Bool
@@ -33,7 +34,7 @@ struct PendingReasons {
 
     mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
-            minWorkers: rigid ? job.rigidWidth : job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
+            workers: rigid ? job.rigidWidth : job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
             fragmented: fragmented, priority: job.priority)
         for entry in recent where entry.shape == shape { return entry.reason }
         if let known = said[shape] { return known }
@@ -48,16 +49,16 @@ struct PendingReasons {
 
     private mutating func explain(_ job: Shape) -> String {
         let freeAfter = job.freeAfter
-        let need = job.minWorkers * job.gpusPerWorker
+        let need = job.workers * job.gpusPerWorker
         if job.gpusPerWorker > problem.largestNode {
             return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
         }
         if need > problem.capacity {
-            return "needs \(gpus(need)) for its \(rigid ? "width" : "minimum") of \(job.minWorkers) workers, only \(problem.capacity) are available"
+            return "needs \(gpus(need)) for its \(rigid ? "width" : "minimum") of \(job.workers) workers, only \(problem.capacity) are available"
         }
         let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
-        if job.minWorkers > slots {
-            return "needs \(job.minWorkers) workers of \(gpus(job.gpusPerWorker)), the nodes' available GPUs hold at most \(slots) such workers"
+        if job.workers > slots {
+            return "needs \(job.workers) workers of \(gpus(job.gpusPerWorker)), the nodes' available GPUs hold at most \(slots) such workers"
         }
         if job.fragmented {
             return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
@@ -66,7 +67,6 @@ struct PendingReasons {
         let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
         return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
     }
-
 
     /// Index of the first running priority above `priority`.
     private func firstAbove(_ priority: Int) -> Int {

@@ -240,11 +240,12 @@ struct WorkerCountPlanner {
         let job = problem.jobs[index]
         let size = job.gpusPerWorker
         guard size <= problem.largestNode else { return }
-        var width = min(rules.admissionWidth(index), problem.workerCaps[index])
+        let wanted = rules.admissionWidth(index)
+        var width = min(wanted, problem.workerCaps[index])
         // An elastic job wider than the cluster starts at what the cluster
         // holds, not never; a rigid one runs at its width or waits (also when
         // placement capped it below that width).
-        if rigid && width < rules.admissionWidth(index) { return }
+        if rigid && width < wanted { return }
         if !rigid { width = min(width, problem.wholeWorkers(gpusPerWorker: size)) }
         // Workers never span nodes: a width the nodes cannot hold in whole
         // workers is never admitted (nor allowed to reclaim anyone's GPUs).
