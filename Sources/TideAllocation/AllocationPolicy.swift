@@ -21,11 +21,16 @@ public struct PolicyPlan: Sendable {
     public var order: [Int]
     /// State to hand back next round, indexed like `problem.jobs`.
     public var state: [JSONValue]
+    /// Per job, the workers it waits for when left without any, for its
+    /// pending reason: nil for its minimum (its requested width under a
+    /// rigid policy). `tide` waits for a job's efficient width.
+    public var waitsFor: [Int]?
 
-    public init(counts: [Int], order: [Int], state: [JSONValue]) {
+    public init(counts: [Int], order: [Int], state: [JSONValue], waitsFor: [Int]? = nil) {
         self.counts = counts
         self.order = order
         self.state = state
+        self.waitsFor = waitsFor
     }
 }
 

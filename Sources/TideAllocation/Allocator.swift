@@ -48,7 +48,7 @@ public enum Allocator {
         let freeAfter = problem.capacity - problem.jobs.indices.reduce(0) {
             $0 + placed.counts[$1] * problem.jobs[$1].gpusPerWorker
         }
-        var reasons = PendingReasons(problem, rigid: rigid)
+        var reasons = PendingReasons(problem, rigid: rigid, running: placed.counts)
         let running = placed.counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         decision.allocations.reserveCapacity(running)
         decision.pending.reserveCapacity(problem.jobs.count - running)
@@ -61,8 +61,9 @@ public enum Allocator {
                 decision.allocations[name] = JobAllocation(
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
-                let fragmented = (anyFragmented && placed.fragmented.contains(index)) || problem.workerCaps[index] < job.minWorkers
-                decision.pending[name] = reasons.explain(job, freeAfter: freeAfter, fragmented: fragmented)
+                let waits = plan.waitsFor?[index] ?? (rigid ? job.rigidWidth : job.minWorkers)
+                let fragmented = (anyFragmented && placed.fragmented.contains(index)) || problem.workerCaps[index] < waits
+                decision.pending[name] = reasons.explain(job, waitsFor: waits, freeAfter: freeAfter, fragmented: fragmented)
             }
         }
         return decision

@@ -6,7 +6,7 @@ struct PendingReasons {
     private let problem: AllocationProblem
     /// A rigid policy runs a job at `requestedWorkers`: that is what it waits for.
     private let rigid: Bool
-    /// Priorities of the running jobs, ascending.
+    /// Priorities of the jobs the decision runs, ascending.
     private let runningPriorities: [Int]
     /// Pending jobs mostly share a shape; their reasons share one string.
     private var said: [Shape: String] = [:]
@@ -18,23 +18,27 @@ struct PendingReasons {
     /// Everything a reason depends on. The priority stands in for the
     /// number of higher-priority running jobs it decides.
     private struct Shape: Hashable {
-        /// The workers it waits for: its minimum, or its requested width under a rigid policy.
+        /// The workers it waits for: its minimum, its requested width under a
+        /// rigid policy, or the width the policy claims for it.
         let workers: Int
+        let minWorkers: Int
         let gpusPerWorker: Int
         let freeAfter: Int
         let fragmented: Bool
         let priority: Int
     }
 
-    init(_ problem: AllocationProblem, rigid: Bool = false) {
+    /// `running`: the workers the decision gives each job.
+    init(_ problem: AllocationProblem, rigid: Bool = false, running: [Int]) {
         self.problem = problem
         self.rigid = rigid
-        runningPriorities = problem.jobs.compactMap { $0.isRunning ? $0.priority : nil }.sorted()
+        runningPriorities = problem.jobs.indices.compactMap { running[$0] > 0 ? problem.jobs[$0].priority : nil }.sorted()
     }
 
-    mutating func explain(_ job: AllocationProblem.Job, freeAfter: Int, fragmented: Bool) -> String {
+    /// `waitsFor`: the workers the policy would start it with.
+    mutating func explain(_ job: AllocationProblem.Job, waitsFor: Int, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
-            workers: rigid ? job.rigidWidth : job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
+            workers: waitsFor, minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
             fragmented: fragmented, priority: job.priority)
         for entry in recent where entry.shape == shape { return entry.reason }
         if let known = said[shape] { return known }
@@ -53,8 +57,9 @@ struct PendingReasons {
         if job.gpusPerWorker > problem.largestNode {
             return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
         }
+        let width = job.workers > job.minWorkers ? "width" : "minimum"
         if need > problem.capacity {
-            return "needs \(gpus(need)) for its \(rigid ? "width" : "minimum") of \(job.workers) workers, only \(problem.capacity) are available"
+            return "needs \(gpus(need)) for its \(width) of \(job.workers) workers, only \(problem.capacity) are available"
         }
         let slots = problem.wholeWorkers(gpusPerWorker: job.gpusPerWorker)
         if job.workers > slots {
@@ -64,8 +69,14 @@ struct PendingReasons {
             return "needs \(gpus(need)) in \(job.gpusPerWorker)-GPU workers, \(freeAfter) free but spread over nodes"
         }
         let blockers = runningPriorities.count - firstAbove(job.priority)
-        let suffix = blockers > 0 ? " (\(blockers) higher-priority jobs run first)" : ""
-        return "needs \(gpus(need)), \(max(freeAfter, 0)) free\(suffix)"
+        let suffix = blockers > 0 ? " (\(blockers) higher-priority \(blockers == 1 ? "job runs" : "jobs run") first)" : ""
+        // A policy that waits for a width wider than the minimum says so: the
+        // free GPUs may hold the minimum.
+        let purpose = job.workers > job.minWorkers && !rigid ? " for its width of \(job.workers) workers" : ""
+        if freeAfter >= need {
+            return "needs \(gpus(need))\(purpose), \(freeAfter) free but kept for jobs ahead of it\(suffix)"
+        }
+        return "needs \(gpus(need))\(purpose), \(max(freeAfter, 0)) free\(suffix)"
     }
 
     /// Index of the first running priority above `priority`.

@@ -99,21 +99,41 @@ struct WorkerCountPlanner {
     private var soonFree = 0
     /// GPUs the jobs left waiting need: the spare phase hands out only what is free beyond them.
     private var waitingNeed = 0
+    /// The priority of the tier being admitted: claims never take GPUs from a higher one.
+    private var tier = Int.max
+    /// Holders by priority, highest first, and how many of them are above `tier`.
+    private var holdersByPriority: [Int] = []
+    private var holdersAbove = 0
+    /// Free GPUs that waiting jobs of higher tiers need (`reserveForWaiting`):
+    /// taken out of `free` while lower tiers are admitted, so that they do
+    /// not start on GPUs a higher tier waits for, to be stopped for it soon.
+    private var keptForHigherTiers = 0
     private var holds: [Hold]
     private var position: [Int]
     /// Held jobs in the order GPUs are reclaimed from them.
     private var holdersLastFirst: [Int] = []
     /// GPUs held above minimums that another job's gang minimum may take.
     private var shrinkableGPUs = 0
+    /// The part of `shrinkableGPUs` held by recently resized jobs: those keep
+    /// their count unless a gang minimum or a higher priority needs the GPUs.
+    private var shrinkableRecentGPUs = 0
+    /// Whether the claim under way is for a gang minimum (its width is the
+    /// claimant's minimum): only such a claim shrinks a recently resized job
+    /// of its tier. `tide` claims efficient widths, which may not.
+    private var claimIsMinimum = true
     private var lowestHeldPriority = Int.max
-    /// Claims that failed, per stop class: a later claim of its class of as much,
-    /// of the same priority, whose stop threshold is as high (it may stop no more
-    /// jobs), fails too.
-    private var failedClaims = [FailedClaims(), FailedClaims()]
+    /// Claims that failed, per stop class and per kind (gang minimum or not,
+    /// `claimKind`): a later claim of its class and kind of as much, of the same
+    /// priority, whose stop threshold is as high (it may stop no more jobs),
+    /// fails too.
+    private var failedClaims = [FailedClaims(), FailedClaims(), FailedClaims(), FailedClaims()]
     /// `prunesClaims`, read once.
     private let prunes = WorkerCountPlanner.prunesClaims
     /// Jobs that gave up GPUs this round: they do not take spare ones back.
     private var shrunk: [Bool]
+    /// Per recently resized job stopped by a claim, the count it had: it
+    /// runs again only at that count (it keeps its count or stops).
+    private var stoppedRecent: [Int]
     /// Per held job, the workers it owns (at least its minimum): asked of
     /// the rules once, not once per claim.
     private var owned: [Int] = []
@@ -132,7 +152,7 @@ struct WorkerCountPlanner {
     private var candidateHead = 0
     /// The priority and the stop threshold the candidates hold for.
     private var candidatesFor: (priority: Int, threshold: Double)?
-    /// The stop class the candidates hold for.
+    /// The stop class and kind the candidates hold for (`claimKind`).
     private var candidatesClass = 0
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
@@ -168,6 +188,7 @@ struct WorkerCountPlanner {
         holds = Array(repeating: .none, count: problem.jobs.count)
         position = Array(repeating: 0, count: problem.jobs.count)
         shrunk = Array(repeating: false, count: problem.jobs.count)
+        stoppedRecent = Array(repeating: 0, count: problem.jobs.count)
     }
 
     /// Runs the three phases and returns the worker count of every job.
@@ -176,9 +197,19 @@ struct WorkerCountPlanner {
         for (rank, index) in rules.order.enumerated() { planner.position[index] = rank }
         planner.soonFree = rules.soonFreeGPUs
         planner.placeHolds()
-        for index in rules.order where planner.holds[index] == .none {
-            planner.admit(index)
+        for index in rules.order {
+            planner.enterTier(of: index)
+            if planner.holds[index] == .none {
+                if planner.stoppedRecent[index] > 0 {
+                    planner.restoreStopped(index)
+                } else {
+                    planner.admit(index)
+                }
+            } else if planner.rigid && planner.holds[index] == .hard {
+                planner.widenToRigidWidth(index)
+            }
         }
+        planner.free += planner.keptForHigherTiers
         if let gain = rules.spareGain {
             let noneWaits = !rules.order.contains { planner.counts[$0] == 0 }
             planner.handOutSpare(gain: noneWaits ? rules.gainWhenNoneWaits ?? gain : gain)
@@ -204,18 +235,29 @@ struct WorkerCountPlanner {
                 lowestHeldPriority = min(lowestHeldPriority, job.priority)
                 if holds[index] != .hard && !rigid {
                     shrinkableGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
+                    if holds[index] == .recent {
+                        shrinkableRecentGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
+                    }
                 }
             }
         }
         let held = problem.jobs.indices.filter { holds[$0] != .none }
+        holdersByPriority = held.sorted { priorities[$0] > priorities[$1] }
         owned = Array(repeating: 0, count: problem.jobs.count)
         for index in held { owned[index] = max(rules.ownedWidth(index), minimums[index]) }
+        // Lowest priority first: a claim takes from the lowest tier it can, as
+        // a preemptor picks its victims (a higher-priority holder gives only to
+        // gang minimums, but before a lower one it would give for nothing).
         if let cost = rules.reclaimCost {
             let costs = held.map { cost($0, counts[$0]) }
-            holdersLastFirst = held.indices.sorted { costs[$0] != costs[$1] ? costs[$0] < costs[$1] : position[held[$0]] > position[held[$1]] }
-                .map { held[$0] }
+            holdersLastFirst = held.indices.sorted { a, b in
+                let (x, y) = (held[a], held[b])
+                if priorities[x] != priorities[y] { return priorities[x] < priorities[y] }
+                return costs[a] != costs[b] ? costs[a] < costs[b] : position[x] > position[y]
+            }
+            .map { held[$0] }
         } else {
-            holdersLastFirst = held.sorted { position[$0] > position[$1] }
+            holdersLastFirst = held.sorted { priorities[$0] != priorities[$1] ? priorities[$0] < priorities[$1] : position[$0] > position[$1] }
         }
         if !rigid {
             shrinkableLastFirst = holdersLastFirst.filter { holds[$0] != .hard && shrinkable($0) > 0 }
@@ -227,6 +269,26 @@ struct WorkerCountPlanner {
             guard holds[holder] == .recent || holds[holder] == .soft else { return false }
             return priorities[holder] < highestPriority || (!rigid && shrinkable(holder) > 0)
                 || (holds[holder] == .soft && rules.mayBeStopped(holder))
+        }
+    }
+
+    /// Moves admission to `index`'s tier: the holders of higher tiers are
+    /// out of reach from now on, and the free GPUs higher waiting jobs need are kept.
+    private mutating func enterTier(of index: Int) {
+        let priority = priorities[index]
+        guard priority < tier else { return }
+        tier = priority
+        while holdersAbove < holdersByPriority.count && priorities[holdersByPriority[holdersAbove]] > priority {
+            let holder = holdersByPriority[holdersAbove]
+            holdersAbove += 1
+            guard !rigid, holds[holder] == .recent || holds[holder] == .soft else { continue }
+            shrinkableGPUs -= shrinkable(holder)
+            if holds[holder] == .recent { shrinkableRecentGPUs -= shrinkable(holder) }
+        }
+        if rules.reserveForWaiting {
+            let kept = min(waitingNeed, free + keptForHigherTiers)
+            free -= kept - keptForHigherTiers
+            keptForHigherTiers = kept
         }
     }
 
@@ -262,7 +324,13 @@ struct WorkerCountPlanner {
             // their minimums gives, as any claim may take. Else running jobs
             // that never shrink below their widths again (none arrives to
             // shrink them, none is stopped for it) keep it out until they end.
-            let reachable = min(width, (free + shrinkableGPUs) / size)
+            // Recently resized jobs of its tier give only to a gang minimum.
+            claimIsMinimum = false
+            var reachable = min(width, (free + shrinkableGPUs - shrinkableRecentGPUs) / size)
+            if reachable < job.minWorkers && (free + shrinkableGPUs) / size >= job.minWorkers {
+                claimIsMinimum = true
+                reachable = job.minWorkers
+            }
             if reachable >= job.minWorkers && reclaimByShrinking(reachable * size, for: index) {
                 take(reachable, for: index)
                 return
@@ -271,6 +339,29 @@ struct WorkerCountPlanner {
         if rules.reserveForWaiting {
             waitingNeed += width * size
         }
+    }
+
+    /// A recently resized job a claim stopped runs again, at most at its
+    /// count, when the GPUs left at its place in the order hold it: at its
+    /// count or, rigid, its width; elastic, at what fits of its count.
+    private mutating func restoreStopped(_ index: Int) {
+        let before = stoppedRecent[index], size = sizes[index]
+        let fits = min(before, problem.workerCaps[index], free / size)
+        let workers = rigid ? (fits == before ? before : (problem.jobs[index].rigidWidth <= fits ? problem.jobs[index].rigidWidth : 0)) : fits
+        if workers >= minimums[index] && workers > 0 {
+            take(workers, for: index)
+        }
+    }
+
+    /// A non-preemptible job below its width under a rigid policy (its
+    /// maximum or the policy changed under it) runs at that width once the
+    /// free GPUs allow: it keeps its count, and the policy runs jobs at their width.
+    private mutating func widenToRigidWidth(_ index: Int) {
+        let job = problem.jobs[index]
+        let width = min(job.rigidWidth, problem.workerCaps[index])
+        guard !job.recentlyResized, width == job.rigidWidth, counts[index] < width, free >= (width - counts[index]) * sizes[index] else { return }
+        free -= (width - counts[index]) * sizes[index]
+        counts[index] = width
     }
 
     /// Admits a job that fits the nodes, from free GPUs or by reclaiming held ones.
@@ -287,8 +378,9 @@ struct WorkerCountPlanner {
             return false
         }
         let mayStop = job.priority > lowestHeldPriority || rules.mayStopAny(index)
+        claimIsMinimum = width == job.minWorkers
         // Most blocked jobs can neither shrink nor stop anyone: say no without a scan.
-        guard free + shrinkableGPUs >= need || mayStop else { return false }
+        guard free + shrinkableForClaim >= need || mayStop else { return false }
         // What holds can give a claim only falls as admission goes on, and
         // later jobs of a tier may stop no more than earlier ones: a claim
         // fails when one before it found holds giving less than it needs
@@ -296,7 +388,7 @@ struct WorkerCountPlanner {
         // the free GPUs grow when a stop frees more than its claim takes, and
         // an earlier claim may not have been allowed that stop.
         let threshold = rules.stopThreshold(index)
-        let stopClass = rules.stopClass(index)
+        let stopClass = claimKind(index)
         if prunes, failedClaims[stopClass].implyFailure(priority: job.priority, threshold: threshold, need: need - free) {
             return false
         }
@@ -312,6 +404,18 @@ struct WorkerCountPlanner {
         }
     }
 
+    /// GPUs above minimums the claim under way may shrink holders by, whatever their priority.
+    private var shrinkableForClaim: Int {
+        claimIsMinimum ? shrinkableGPUs : shrinkableGPUs - shrinkableRecentGPUs
+    }
+
+    /// The claim's stop class and whether it is for a gang minimum, as one
+    /// index: claims of another kind may reach other holders, so their
+    /// failures and candidates are kept apart.
+    private func claimKind(_ claimant: Int) -> Int {
+        rules.stopClass(claimant) * 2 + (claimIsMinimum ? 1 : 0)
+    }
+
     private mutating func take(_ workers: Int, for index: Int) {
         counts[index] = workers
         free -= workers * sizes[index]
@@ -322,7 +426,7 @@ struct WorkerCountPlanner {
     /// minimums, then stops. Changes nothing when it cannot.
     private mutating func reclaim(_ need: Int, for claimant: Int, threshold: Double) -> ReclaimOutcome {
         // Shrinking others beats stopping one: look on while shrinks alone could still do.
-        let shrinksCanDo = free + shrinkableGPUs >= need
+        let shrinksCanDo = free + shrinkableForClaim >= need
         if shrinksCanDo && !rigid {
             // Shrinks alone cover `need`, so this does not fail; if it did, what
             // stops could give is not known.
@@ -331,7 +435,7 @@ struct WorkerCountPlanner {
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
         let priority = priorities[claimant]
-        let stopClass = rules.stopClass(claimant)
+        let stopClass = claimKind(claimant)
         if prunes, let known = candidatesFor, known.priority == priority, known.threshold <= threshold, candidatesClass == stopClass {
             candidatesFor = (priority, threshold)
         } else {
@@ -369,7 +473,8 @@ struct WorkerCountPlanner {
         for entry in floors {
             guard free < need else { return .freed }
             let owned = owned[entry.holder]
-            if counts[entry.holder] > owned && owned >= entry.floor {
+            // A recently resized job gives only what the claim needs (below).
+            if counts[entry.holder] > owned && owned >= entry.floor && holds[entry.holder] != .recent {
                 // One restart returns everything borrowed, room for the next newcomers too.
                 shrink(entry.holder, to: owned)
             }
@@ -386,7 +491,11 @@ struct WorkerCountPlanner {
         }
         for entry in floors where entry.floor == 0 {
             guard free < need else { return .freed }
+            if holds[entry.holder] == .recent { stoppedRecent[entry.holder] = counts[entry.holder] }
             shrink(entry.holder, to: 0)
+            // Stopped, it waits like any job: admitted at its place in the
+            // order when GPUs are left, before the lower tiers take them.
+            holds[entry.holder] = .none
         }
         return free >= need ? .freed : .short(fromHolds: nil)
     }
@@ -407,7 +516,9 @@ struct WorkerCountPlanner {
         }
         floors.removeAll(keepingCapacity: true)
         var byShrinking = free
-        for holder in shrinkableLastFirst[shrinkableStart...] where holder != claimant {
+        for holder in shrinkableLastFirst[shrinkableStart...]
+        where holder != claimant && holds[holder] != .none && priorities[holder] <= priorities[claimant] {
+            if !claimIsMinimum && holds[holder] == .recent { continue }
             let gives = shrinkable(holder)
             guard gives > 0 else { continue }
             floors.append(Floor(holder: holder, floor: minimums[holder]))
@@ -416,7 +527,7 @@ struct WorkerCountPlanner {
         }
         for entry in floors {
             guard free < need else { return true }
-            if counts[entry.holder] > owned[entry.holder] {
+            if counts[entry.holder] > owned[entry.holder] && holds[entry.holder] != .recent {
                 // One restart returns everything borrowed, room for the next newcomers too.
                 shrink(entry.holder, to: owned[entry.holder])
             }
@@ -434,7 +545,9 @@ struct WorkerCountPlanner {
 
     private mutating func shrink(_ holder: Int, to workers: Int) {
         if !rigid {
-            shrinkableGPUs -= (max(counts[holder] - minimums[holder], 0) - max(workers - minimums[holder], 0)) * sizes[holder]
+            let given = (max(counts[holder] - minimums[holder], 0) - max(workers - minimums[holder], 0)) * sizes[holder]
+            shrinkableGPUs -= given
+            if holds[holder] == .recent { shrinkableRecentGPUs -= given }
         }
         free += (counts[holder] - workers) * sizes[holder]
         counts[holder] = workers
@@ -446,6 +559,8 @@ struct WorkerCountPlanner {
     @inline(__always)
     private func lowestCount(_ holder: Int, for claimant: Int) -> Int {
         let higherPriority = priorities[claimant] > priorities[holder]
+        // Strict tiers: a claim takes nothing from a higher one.
+        if priorities[holder] > priorities[claimant] { return counts[holder] }
         switch holds[holder] {
         case .none:
             return counts[holder]
@@ -454,7 +569,7 @@ struct WorkerCountPlanner {
         case .recent:
             // A rigid job runs at its requested width or not at all.
             if higherPriority { return 0 }
-            return rigid ? counts[holder] : min(counts[holder], minimums[holder])
+            return rigid || !claimIsMinimum ? counts[holder] : min(counts[holder], minimums[holder])
         case .soft:
             if higherPriority || rules.mayStop(claimant, holder) { return 0 }
             return rigid ? counts[holder] : min(counts[holder], minimums[holder])

@@ -262,8 +262,9 @@ func measuredJob(
             policy, nodes: [NodeSnapshot(name: "n1", gpus: 4), NodeSnapshot(name: "n2", gpus: 4)],
             jobs: [JobSnapshot(name: "huge", minWorkers: 10, maxWorkers: 12)])
         let reason = try #require(decision.pending["huge"])
-        // Rigid policies wait for the requested width (the maximum by default), elastic ones for the minimum.
-        let width = rigidPolicies.contains(policy) ? "12" : "10"
+        // Rigid policies wait for the requested width (the maximum by default), and so
+        // does `tide` (its efficient width); the other elastic ones for the minimum.
+        let width = rigidPolicies.contains(policy) || policy == "tide" ? "12" : "10"
         #expect(reason.contains(width) && reason.contains("8"), "\(reason)")
     }
 

@@ -141,7 +141,7 @@ import TideAllocation
                 Issue.record("refused\nsnapshot: \(json(snapshot))")
                 return
             }
-            #expect(violations(snapshot, decision).isEmpty)
+            #expect(violations(snapshot, decision).isEmpty, "snapshot: \(json(snapshot))")
             #expect(decision.workers(job.name) >= job.minWorkers, "waited its bound, \(fits) workers free\nsnapshot: \(json(snapshot))")
         }
     }

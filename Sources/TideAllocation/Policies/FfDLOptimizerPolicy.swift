@@ -4,7 +4,8 @@
 /// Each job takes 0 or a width in `minWorkers...maxWorkers`; its value is its
 /// planning speedup. Ties go to the job earlier in submission order, which
 /// also takes the wider of two equally good widths. Jobs that keep their
-/// count by the contract (non-preemptible, recently resized) are fixed first.
+/// count by the contract are fixed first: non-preemptible ones always, recently
+/// resized ones against their own tier and those below.
 /// Source: IBM FfDL's optimizer as ported by Voda (`ffdl-optimizer`).
 /// Above 20 million table cells the program would not fit a round's budget;
 /// there the policy hands out GPUs greedily along each job's concave hull,
@@ -17,23 +18,51 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
         var counts = Array(repeating: 0, count: problem.jobs.count)
         var free = problem.capacity
         var open: [Int] = []
+        // Recently resized jobs keep their count against their own tier and
+        // those below; a higher tier may take their GPUs for jobs that would
+        // otherwise get none (the contract's "higher-priority job"), not to
+        // grow the others.
+        var recent: [Int] = []
         for index in order {
             let job = problem.jobs[index]
-            let fixed = job.floor > 0 ? job.floor : (job.recentlyResized && job.current >= job.minWorkers ? min(job.current, job.maxWorkers) : 0)
-            if fixed > 0 {
-                counts[index] = fixed
-                free -= fixed * job.gpusPerWorker
+            if job.floor > 0 {
+                counts[index] = job.floor
+                free -= job.floor * job.gpusPerWorker
+            } else if job.recentlyResized && job.current >= job.minWorkers {
+                recent.append(index)
             } else if job.gpusPerWorker <= problem.largestNode && problem.workerCaps[index] >= job.minWorkers {
                 open.append(index)
             }
         }
-        if open.count * (max(free, 0) + 1) > 20_000_000 {
+        var keptBelow = recent.reduce(0) { $0 + Self.kept(problem.jobs[$1]) * problem.jobs[$1].gpusPerWorker }
+        if open.count * (max(free - keptBelow, 0) + 1) > 20_000_000 {
             return elasticPlan(problem, order: order)
         }
-        var tiers: [Int: [Int]] = [:]
-        for index in open { tiers[problem.jobs[index].priority, default: []].append(index) }
-        for priority in tiers.keys.sorted(by: >) where free > 0 {
-            let chosen = Self.knapsack(problem, jobs: tiers[priority]!, capacity: free)
+        var tiers: [Int: (recent: [Int], open: [Int])] = [:]
+        for index in recent { tiers[problem.jobs[index].priority, default: ([], [])].recent.append(index) }
+        for index in open { tiers[problem.jobs[index].priority, default: ([], [])].open.append(index) }
+        for priority in tiers.keys.sorted(by: >) {
+            let tier = tiers[priority]!
+            // This tier's recent jobs first, in contract order, as far as higher
+            // tiers left room: a shortfall falls on the lowest tiers, last first.
+            keptBelow -= tier.recent.reduce(0) { $0 + Self.kept(problem.jobs[$1]) * problem.jobs[$1].gpusPerWorker }
+            for index in tier.recent {
+                let job = problem.jobs[index]
+                let fits = min(Self.kept(job), max(free, 0) / job.gpusPerWorker)
+                counts[index] = fits >= job.minWorkers ? fits : 0
+                free -= counts[index] * job.gpusPerWorker
+            }
+            guard !tier.open.isEmpty, free > 0 else { continue }
+            let unreserved = max(free - keptBelow, 0)
+            var chosen = Self.knapsack(problem, jobs: tier.open, capacity: unreserved)
+            let started = Set(chosen.map(\.0))
+            let starved = tier.open.filter { !started.contains($0) }
+            if !starved.isEmpty && keptBelow > 0 {
+                // Jobs left out may take lower tiers' recent GPUs: those keep
+                // their count unless a higher-priority job needs the GPUs.
+                let used = chosen.reduce(0) { $0 + $1.1 * problem.jobs[$1.0].gpusPerWorker }
+                chosen += Self.knapsack(problem, jobs: starved, capacity: free - used)
+            }
             for (index, workers) in chosen {
                 counts[index] = workers
                 free -= workers * problem.jobs[index].gpusPerWorker
@@ -41,6 +70,9 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
         }
         return PolicyPlan(counts: counts, order: order, state: Array(repeating: .emptyObject, count: counts.count))
     }
+
+    /// The count a recently resized job keeps.
+    private static func kept(_ job: AllocationProblem.Job) -> Int { min(job.current, job.maxWorkers) }
 
     /// Best widths for `jobs` (in tie-break order) within `capacity` GPUs.
     static func knapsack(_ problem: AllocationProblem, jobs: [Int], capacity: Int) -> [(Int, Int)] {

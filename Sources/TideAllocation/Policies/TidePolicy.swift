@@ -240,7 +240,12 @@ struct TidePolicy: AllocationPolicy {
         for index in jobs.indices where madeWay[index] || (jobs[index].isRunning && counts[index] == 0) {
             state[index] = Self.madeWayState
         }
-        return PolicyPlan(counts: counts, order: order, state: state)
+        // A waiting job claims its efficient width (what placement allows of
+        // it); past its bound, its minimum.
+        let waitsFor = jobs.indices.map { index in
+            overdue[index] ? jobs[index].minWorkers : max(jobs[index].minWorkers, min(width[index], problem.workerCaps[index]))
+        }
+        return PolicyPlan(counts: counts, order: order, state: state, waitsFor: waitsFor)
     }
 
     /// The `policyState` of a job this policy has stopped, for any claim: it has made way once.

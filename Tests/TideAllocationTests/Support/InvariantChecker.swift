@@ -99,6 +99,11 @@ func violations(_ snapshot: AllocationSnapshot, _ decision: AllocationDecision) 
     }
     // Jobs that gained workers this round, for the recently-resized rule.
     let gainers = snapshot.jobs.filter { newCount($0) > current($0) }
+    // GPUs the gang minimums of jobs started this round claim: all that
+    // recently resized jobs may give up to jobs of their own tier or below.
+    let startedMinimums = snapshot.jobs.filter { current($0) == 0 && newCount($0) > 0 }
+        .reduce(0) { $0 + $1.minWorkers * $1.gpusPerWorker }
+    var givenByRecent = 0, roundingSlack = 0
     for job in snapshot.jobs {
         let was = current(job), now = newCount(job)
         let oldGPUs = gpuSet(job.placement)
@@ -123,20 +128,42 @@ func violations(_ snapshot: AllocationSnapshot, _ decision: AllocationDecision) 
         if was > 0, let lastChange, snapshot.now - lastChange < snapshot.minResizeInterval, now != was {
             if now > was {
                 found.append("\(job.name): resized \(snapshot.now - lastChange) s ago, grew \(was) -> \(now)")
-            } else {
-                let justified = gainers.contains { other in
-                    other.name != job.name
-                        && (other.priority > job.priority
-                            || (current(other) == 0 && newCount(other) >= other.minWorkers))
-                }
-                if !justified {
+            } else if !gainers.contains(where: { $0.priority > job.priority }) {
+                if startedMinimums == 0 {
                     found.append(
                         "\(job.name): resized \(snapshot.now - lastChange) s ago, shrank \(was) -> \(now) though no higher-priority job or gang minimum gained workers"
                     )
                 }
+                givenByRecent += (was - now) * job.gpusPerWorker
+                roundingSlack += job.gpusPerWorker - 1
             }
+        }
+    }
+    // Together they give no more than those minimums (a worker of several GPUs may overshoot).
+    if givenByRecent > startedMinimums + roundingSlack {
+        found.append(
+            "recently resized jobs gave up \(givenByRecent) GPUs without a higher-priority claim, more than the \(startedMinimums) of the gang minimums started"
+        )
+    }
+
+    // Strict tiers: a job waits for none of lower priority. Checked where
+    // nodes cannot fragment its workers (one GPU each): the free GPUs and
+    // those of lower-priority preemptible jobs must not cover its claim
+    // (its requested width under a rigid policy, its minimum under an
+    // elastic one; `tide` claims up to its maximum).
+    let freeAfter = snapshot.nodes.reduce(0) { $0 + $1.availableGpus.count } - owner.count
+    for job in snapshot.jobs where job.gpusPerWorker == 1 && decision.pending[job.name] != nil {
+        let claim =
+            rigidPolicies.contains(snapshot.policy)
+            ? min(job.requestedWorkers, job.maxWorkers) : snapshot.policy == "tide" ? job.maxWorkers : job.minWorkers
+        let lower = snapshot.jobs.filter { $0.priority < job.priority && $0.preemptible }
+            .reduce(0) { $0 + newCount($1) * $1.gpusPerWorker }
+        // Free GPUs may be kept for a higher-priority job that waits.
+        let higherWaits = snapshot.jobs.contains { $0.priority > job.priority && decision.pending[$0.name] != nil }
+        if lower > 0 && (higherWaits ? 0 : freeAfter) + lower >= claim {
+            found.append(
+                "\(job.name): pending (claim \(claim)) while \(freeAfter) GPUs are free and lower-priority jobs hold \(lower)")
         }
     }
     return found
 }
-
