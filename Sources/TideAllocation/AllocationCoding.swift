@@ -35,7 +35,10 @@ extension AllocationInputError {
         case .keyNotFound(let key, let context):
             self.init(field: path(context.codingPath + [key]), "is required")
         case .typeMismatch(let type, let context):
-            self.init(field: path(context.codingPath), "must be \(Self.describe(type))")
+            // Foundation's own texts ("Expected to decode ...") add nothing to the type; ours say what was found.
+            let found = context.debugDescription.isEmpty || context.debugDescription.hasPrefix("Expected") ? "" : " (\(context.debugDescription))"
+            let field = path(context.codingPath)
+            self.init(field: field.isEmpty ? "(document)" : field, "must be \(Self.describe(type))\(found)")
         case .valueNotFound(let type, let context):
             self.init(field: path(context.codingPath), "must be \(Self.describe(type)), got null")
         case .dataCorrupted(let context):
@@ -52,7 +55,9 @@ extension AllocationInputError {
         case is Double.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
-        default: "\(type)"
+        default:
+            // Foundation names the containers it expected by their Swift types.
+            String(describing: type).hasPrefix("Dictionary") ? "an object" : String(describing: type).hasPrefix("Array") ? "an array" : "\(type)"
         }
     }
 }

@@ -56,12 +56,17 @@ public struct AllocationProblem: Sendable {
         largestNode = snapshot.nodes.reduce(0) { max($0, $1.availableGpus.count) }
         let snapshots = snapshot.jobs
         // All curves first, into one buffer; then the jobs, which share it.
+        // A curve stops at the most workers the GPUs could ever hold (a
+        // maximum of millions would cost gigabytes); past it, it reads flat.
         var store = SpeedupCurve.Store(reservingFor: snapshots.count)
+        let capacity = capacity
         let spans = snapshots.withUnsafeBufferPointer { jobs in
             jobs.indices.map { index in
-                store.add(
-                    table: jobs[index].speedup, measuredWorkers: jobs[index].measuredWorkers,
-                    requestedWorkers: jobs[index].requestedWorkers, maxWorkers: jobs[index].maxWorkers)
+                let job = jobs[index]
+                let reachable = max(capacity / job.gpusPerWorker, job.currentWorkers, 1)
+                return store.add(
+                    table: job.speedup, measuredWorkers: job.measuredWorkers,
+                    requestedWorkers: job.requestedWorkers, maxWorkers: min(job.maxWorkers, reachable))
             }
         }
         let now = snapshot.now, minResizeInterval = snapshot.minResizeInterval

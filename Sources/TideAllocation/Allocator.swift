@@ -38,6 +38,13 @@ public enum Allocator {
             plan = policy.plan(problem)
             placed = Placer.place(problem, counts: plan.counts, order: plan.order)
         }
+        // A non-preemptible job running below its minimum may be neither stopped nor left
+        // there: when its minimum cannot be placed, the snapshot has no valid decision.
+        for (index, job) in problem.jobs.enumerated() where placed.counts[index] > 0 && placed.counts[index] < job.minWorkers {
+            throw AllocationInputError(
+                field: "jobs[\(index)].placement",
+                "non-preemptible job '\(snapshot.jobs[index].name)' runs \(job.current) workers, below its minimum of \(job.minWorkers), and the GPUs cannot hold its minimum")
+        }
         return decision(problem, plan: plan, placed: placed, rigid: policy.isRigid)
     }
 

@@ -63,7 +63,14 @@ struct Placer {
         var placer = Placer(problem: problem, counts: counts)
         placer.keepCurrentGPUs()
         var fragmented = Set<Int>()
-        for index in order where placer.counts[index] > problem.jobs[index].current {
+        // A job running below its minimum (the snapshot's, not a round's doing)
+        // grows to it before anyone else takes the GPUs.
+        func belowMinimum(_ index: Int) -> Bool {
+            let job = problem.jobs[index]
+            return job.isRunning && job.current < job.minWorkers
+        }
+        let sequence = order.contains(where: belowMinimum) ? order.filter(belowMinimum) + order.filter { !belowMinimum($0) } : order
+        for index in sequence where placer.counts[index] > problem.jobs[index].current {
             let job = problem.jobs[index]
             let wanted = placer.counts[index] - job.current
             let placed = placer.fill(index, workers: wanted)
@@ -73,7 +80,13 @@ struct Placer {
                     placer.counts[index] = 0
                     fragmented.insert(index)
                 }
+            } else if job.current + placed < job.minWorkers && problem.snapshot.jobs[index].preemptible {
+                // Never below a minimum: a job that cannot reach it stops.
+                placer.release(index)
+                placer.counts[index] = 0
+                fragmented.insert(index)
             } else {
+                // A non-preemptible job left below its minimum is refused by `Allocator`.
                 placer.counts[index] = job.current + placed
             }
         }

@@ -58,11 +58,20 @@ public struct NodeSnapshot: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case name, gpus, availableGpus }
 
     /// `availableGpus` defaults to every GPU of the node.
+    /// The most GPUs a node may have: the validator keeps a slot per GPU
+    /// index, and a node's default `availableGpus` lists every one.
+    public static let mostGPUs = 65_536
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let gpus = try c.decodeWhole(.gpus)
+        guard gpus <= Self.mostGPUs else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: c.codingPath + [CodingKeys.gpus], debugDescription: "must be at most \(Self.mostGPUs), got \(gpus)"))
+        }
         self.init(
-            name: try c.decode(String.self, forKey: .name), gpus: try c.decodeWhole(.gpus),
-            availableGpus: try c.decodeIfPresent([Int].self, forKey: .availableGpus))
+            name: try c.decode(String.self, forKey: .name), gpus: gpus,
+            availableGpus: try c.decodeWholeArrayIfPresent(.availableGpus))
     }
 }
 
@@ -74,6 +83,14 @@ public struct NodeGPUs: Codable, Sendable, Equatable, Hashable {
     public init(node: String, gpus: [Int]) {
         self.node = node
         self.gpus = gpus
+    }
+
+    enum CodingKeys: String, CodingKey { case node, gpus }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        node = try c.decode(String.self, forKey: .node)
+        gpus = try c.decodeWholeArray(.gpus)
     }
 }
 
@@ -176,7 +193,7 @@ public struct JobSnapshot: Codable, Sendable, Equatable {
         restartSeconds = try c.decodeIfPresent(Double.self, forKey: .restartSeconds) ?? 30
         placement = try c.decodeIfPresent([NodeGPUs].self, forKey: .placement) ?? []
         speedup = try c.decodeIfPresent([String: Double].self, forKey: .speedup) ?? [:]
-        measuredWorkers = try c.decodeIfPresent([Int].self, forKey: .measuredWorkers) ?? []
+        measuredWorkers = try c.decodeWholeArrayIfPresent(.measuredWorkers) ?? []
         remainingSeconds = try c.decodeIfPresent(Double.self, forKey: .remainingSeconds)
         policyState = try c.decodeIfPresent(JSONValue.self, forKey: .policyState) ?? .emptyObject
     }
@@ -215,17 +232,47 @@ public struct PolicyOptions: Codable, Sendable, Equatable {
 extension KeyedDecodingContainer {
     /// An integer that may be absent. A fraction such as `2.5` is refused with
     /// this key's path (Foundation reports it as invalid JSON, with no path).
-    func decodeWholeIfPresent(_ key: Key) throws -> Int? {
+    public func decodeWholeIfPresent(_ key: Key) throws -> Int? {
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
         return try decodeWhole(key)
     }
 
+    /// An array of integers that may be absent; a fraction or a number too
+    /// large for an integer is refused with its element's path (Foundation
+    /// reports either as invalid JSON, with no path).
+    func decodeWholeArrayIfPresent(_ key: Key) throws -> [Int]? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeWholeArray(key)
+    }
+
+    /// An array of integers, refusing fractions and overlarge numbers with the element's path.
+    func decodeWholeArray(_ key: Key) throws -> [Int] {
+        if let values = try? decode([Int].self, forKey: key) { return values }
+        // Throws the usual error, with the path, for missing keys, non-arrays and non-numbers.
+        let numbers = try decode([Double].self, forKey: key)
+        let index = numbers.firstIndex { Int(exactly: $0) == nil } ?? 0
+        throw DecodingError.typeMismatch(
+            Int.self, .init(codingPath: codingPath + [key, ArrayIndex(intValue: index)], debugDescription: Self.notAnInteger(numbers[index])))
+    }
+
+    /// Why `number` is no `Int`.
+    private static func notAnInteger(_ number: Double) -> String {
+        number == number.rounded() ? "\(number) is too large" : "\(number) is not a whole number"
+    }
+
     /// An integer, refusing fractions with this key's path.
-    func decodeWhole(_ key: Key) throws -> Int {
+    public func decodeWhole(_ key: Key) throws -> Int {
         if let value = try? decode(Int.self, forKey: key) { return value }
         // Throws the usual error, with the path, for missing keys, nulls and non-numbers.
         let number = try decode(Double.self, forKey: key)
-        throw DecodingError.typeMismatch(
-            Int.self, .init(codingPath: codingPath + [key], debugDescription: "\(number) is not a whole number"))
+        throw DecodingError.typeMismatch(Int.self, .init(codingPath: codingPath + [key], debugDescription: Self.notAnInteger(number)))
     }
+}
+
+/// An array position in a decoding error's path.
+private struct ArrayIndex: CodingKey {
+    let intValue: Int?
+    var stringValue: String { "Index \(intValue ?? 0)" }
+    init(intValue: Int) { self.intValue = intValue }
+    init?(stringValue: String) { nil }
 }

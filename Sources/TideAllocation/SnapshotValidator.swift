@@ -3,6 +3,10 @@
 /// Everything that would let a policy break an invariant is refused here with
 /// the field that is wrong; nothing is silently dropped.
 public enum SnapshotValidator {
+    /// The most workers a job may ask for or report: far beyond any cluster,
+    /// and small enough that no count times GPUs overflows.
+    public static let mostWorkers = 1_000_000
+
     /// Throws the first problem found, in document order.
     public static func validate(_ snapshot: AllocationSnapshot) throws {
         _ = try digest(snapshot)
@@ -115,7 +119,12 @@ public enum SnapshotValidator {
         try check(
             (job.pointee.minWorkers...job.pointee.maxWorkers).contains(job.pointee.requestedWorkers), "\(path).requestedWorkers",
             "must lie between minWorkers and maxWorkers (\(job.pointee.minWorkers)...\(job.pointee.maxWorkers)), got \(job.pointee.requestedWorkers)")
+        try check(
+            job.pointee.maxWorkers <= mostWorkers, "\(path).maxWorkers", "must be at most \(mostWorkers), got \(job.pointee.maxWorkers)")
         try check(job.pointee.gpusPerWorker >= 1, "\(path).gpusPerWorker", "must be at least 1, got \(job.pointee.gpusPerWorker)")
+        try check(
+            job.pointee.gpusPerWorker <= NodeSnapshot.mostGPUs, "\(path).gpusPerWorker",
+            "must be at most \(NodeSnapshot.mostGPUs) (a worker is on one node), got \(job.pointee.gpusPerWorker)")
     }
 
     private static func validateTimes(_ job: UnsafePointer<JobSnapshot>, path: JobPath) throws {
@@ -180,13 +189,14 @@ public enum SnapshotValidator {
         // Checked in dictionary order, which is cheap; only a table with a
         // problem is sorted, so the error names its first bad width.
         for (key, value) in job.pointee.speedup {
-            guard let workers = WorkerCountKey.parse(key), value.isFinite, value > 0,
+            guard let workers = WorkerCountKey.parse(key), workers <= mostWorkers, value.isFinite, value > 0,
                 workers != 1 || abs(value - 1) < 1e-9
             else { return try reportFirstBadSpeedup(job.pointee, path: path) }
         }
         for (index, workers) in job.pointee.measuredWorkers.enumerated() {
             try check(
-                workers >= 1, "\(path).measuredWorkers[\(index)]", "must be a worker count of at least 1, got \(workers)")
+                workers >= 1 && workers <= mostWorkers, "\(path).measuredWorkers[\(index)]",
+                "must be a worker count from 1 to \(mostWorkers), got \(workers)")
         }
     }
 
@@ -201,9 +211,9 @@ public enum SnapshotValidator {
             }
         }
         for (key, value) in ordered {
-            guard let workers = WorkerCountKey.parse(key) else {
+            guard let workers = WorkerCountKey.parse(key), workers <= mostWorkers else {
                 throw AllocationInputError(
-                    field: "\(path).speedup.\(key)", "key must be a worker count of at least 1, in plain decimal")
+                    field: "\(path).speedup.\(key)", "key must be a worker count from 1 to \(mostWorkers), in plain decimal")
             }
             let field = "\(path).speedup.\(workers)"
             try check(value.isFinite && value > 0, field, "must be a positive speedup, got \(value)")

@@ -47,6 +47,11 @@ public struct SpeedupCurve: Sendable, Equatable {
         self.init(storage: store.values, span: span)
     }
 
+    /// The measured (or extrapolated) speedup at `workers`, flat past the curve's last width.
+    public func measuredSpeedup(_ workers: Int) -> Double {
+        workers <= 0 ? 0 : storage[span.measured + min(workers, span.count - 1)]
+    }
+
     /// The planning speedup at `workers` (0 at 0 workers, flat past the maximum).
     public func speedup(_ workers: Int) -> Double {
         workers <= 0 ? 0 : storage[span.planning + min(workers, span.count - 1)]

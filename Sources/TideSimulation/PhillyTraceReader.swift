@@ -46,10 +46,10 @@ public enum PhillyTraceReader {
             }
         }
         rows.sort { ($0.time, $0.line) < ($1.time, $1.line) }
-        guard sample.start >= 0, sample.start < max(rows.count, 1) else {
+        guard sample.start >= 0, sample.start < max(rows.count, 1), sample.count.map({ $0 >= 0 }) ?? true else {
             throw TraceError(file: file, line: 0, field: "start", "row \(sample.start) is past the trace's \(rows.count) rows")
         }
-        let end = min(rows.count, sample.start + (sample.count ?? rows.count))
+        let end = sample.start + min(rows.count - sample.start, sample.count ?? rows.count)
         let chosen = rows[sample.start..<end]
         let origin = chosen.first?.time ?? 0
         let jobs = try chosen.map { row -> SimulatedJob in
@@ -113,11 +113,11 @@ public enum PhillyTraceReader {
         guard let time = parseTimestamp(fields[0]) else {
             throw fail("timestamp", "expected YYYY-MM-DD HH:MM:SS, got '\(fields[0])'")
         }
-        guard let duration = Double(fields[1]), duration.isFinite, duration > 0 else {
-            throw fail("duration", "must be a positive number of seconds, got '\(fields[1])'")
+        guard let duration = Double(fields[1]), duration.isFinite, duration > 0, duration <= JobTableReader.longestSeconds else {
+            throw fail("duration", "must be a positive number of seconds up to \(Int(JobTableReader.longestSeconds)), got '\(fields[1])'")
         }
-        guard let gpus = Int(fields[2]), gpus >= 1 else {
-            throw fail("num_gpus", "must be a whole number of at least 1, got '\(fields[2])'")
+        guard let gpus = Int(fields[2]), gpus >= 1, gpus <= JobTableReader.mostWorkers else {
+            throw fail("num_gpus", "must be a whole number from 1 to \(JobTableReader.mostWorkers), got '\(fields[2])'")
         }
         guard let gpuTime = Double(fields[3]), gpuTime.isFinite, gpuTime >= 0 else {
             throw fail("gpu_time", "must be a non-negative number, got '\(fields[3])'")
@@ -125,10 +125,16 @@ public enum PhillyTraceReader {
         return (time, number, duration, gpus, gpuTime)
     }
 
-    /// Seconds since 1970 of a UTC `YYYY-MM-DD HH:MM:SS`.
+    /// Seconds since 1970 of a UTC `YYYY-MM-DD HH:MM:SS`, years 1970 to 9999,
+    /// days that exist in their month.
     static func parseTimestamp(_ text: Substring) -> Double? {
-        let parts = text.split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap { Int($0) }
-        guard parts.count == 6, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (0..<24).contains(parts[3]),
+        let pieces = text.split(separator: " ")
+        guard pieces.count == 2 else { return nil }
+        let date = pieces[0].split(separator: "-", omittingEmptySubsequences: false)
+        let clock = pieces[1].split(separator: ":", omittingEmptySubsequences: false)
+        let parts = (date + clock).compactMap { piece in piece.allSatisfy(\.isASCII) ? Int(piece) : nil }
+        guard date.count == 3, clock.count == 3, parts.count == 6, (1970...9999).contains(parts[0]), (1...12).contains(parts[1]),
+            (1...daysIn(month: parts[1], year: parts[0])).contains(parts[2]), (0..<24).contains(parts[3]),
             (0..<60).contains(parts[4]), (0..<61).contains(parts[5])
         else { return nil }
         // Days from civil (Howard Hinnant's algorithm).
@@ -140,5 +146,13 @@ public enum PhillyTraceReader {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
         return Double(days * 86_400 + parts[3] * 3_600 + parts[4] * 60 + parts[5])
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }

@@ -15,9 +15,11 @@ public enum TraceLoader {
     ) throws -> Loaded {
         let text = try read(path)
         if path.hasSuffix(".jsonl") {
-            var jobs = try JobTableReader.parse(text, file: path)
-            jobs = Array(jobs.dropFirst(sample.start).prefix(sample.count ?? jobs.count))
-            return Loaded(jobs: jobs, notes: [])
+            let jobs = try JobTableReader.parse(text, file: path)
+            guard sample.start >= 0, sample.start < max(jobs.count, 1), sample.count.map({ $0 >= 0 }) ?? true else {
+                throw TraceError(file: path, line: 0, field: "start", "row \(sample.start) is past the table's \(jobs.count) jobs")
+            }
+            return Loaded(jobs: Array(jobs.dropFirst(sample.start).prefix(sample.count ?? jobs.count)), notes: [])
         }
         if text.hasPrefix("timestamp,duration,num_gpus,gpu_time") {
             let curvesFile = curvesPath

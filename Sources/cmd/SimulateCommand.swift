@@ -59,6 +59,9 @@ struct SimulateCommand: AsyncParsableCommand {
     func validate() throws {
         if trace == nil && jobs == nil { throw ValidationError("give --trace FILE or --jobs N") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let sample, sample < 1 { throw ValidationError("--sample must be at least 1, got \(sample)") }
+        if start < 0 { throw ValidationError("--start must not be negative, got \(start)") }
+        if policy.isEmpty { throw ValidationError("--policy must name a policy, a comma-separated list, or all") }
         if gpus < 1 || gpusPerNode < 1 || gpus % gpusPerNode != 0 {
             throw ValidationError("--gpus must be a positive multiple of --gpus-per-node (\(gpusPerNode))")
         }
@@ -83,6 +86,9 @@ struct SimulateCommand: AsyncParsableCommand {
                     curvesPath: speedupCurves)
                 loaded.notes.forEach { FileHandle.standardError.write(Data("note: \($0)\n".utf8)) }
                 workload = loaded.jobs
+                if workload.isEmpty {
+                    throw TraceError(file: trace, line: 0, field: "jobs", "no jobs to simulate (rows from \(start), \(sample.map(String.init) ?? "all"))")
+                }
             } catch let error as TraceError {
                 // A bad trace is bad input, like a bad snapshot for `allocate`; no usage text.
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

@@ -109,6 +109,40 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(label: "empty job name", json: snapshot(jobs: #"[{"name": ""}]"#), fields: ["jobs[0].name"]),
         BadInput(
             label: "unknown resize mode", json: snapshot(jobs: #"[{"name": "a", "resize": "hot"}]"#), fields: ["jobs[0].resize"]),
+        // Numbers so large that counts times GPUs would overflow, or a node's GPU
+        // table would not fit in memory (each crashed `cmd allocate` before).
+        BadInput(
+            label: "maxWorkers of Int.max", json: snapshot(jobs: #"[{"name": "a", "maxWorkers": 9223372036854775807}]"#),
+            fields: ["jobs[0].maxWorkers"]),
+        BadInput(
+            label: "gpusPerWorker of 2^62", json: snapshot(jobs: #"[{"name": "a", "minWorkers": 2, "gpusPerWorker": 4611686018427387904}]"#),
+            fields: ["jobs[0].gpusPerWorker"]),
+        BadInput(
+            label: "a node of Int.max GPUs", json: snapshot(jobs: "[]", nodes: #"[{"name": "n1", "gpus": 9223372036854775807}]"#),
+            fields: ["nodes[0].gpus"]),
+        BadInput(
+            label: "measured width of 2^62", json: snapshot(jobs: #"[{"name": "a", "measuredWorkers": [4611686018427387904]}]"#),
+            fields: ["jobs[0].measuredWorkers[0]"]),
+        BadInput(
+            label: "speedup at 10 million workers", json: snapshot(jobs: #"[{"name": "a", "speedup": {"10000000": 2}}]"#),
+            fields: ["jobs[0].speedup.10000000"]),
+        // Fractions and overlarge numbers in integer arrays name the element (Foundation calls them invalid JSON).
+        BadInput(
+            label: "fractional GPU index",
+            json: snapshot(jobs: "[]", nodes: #"[{"name": "n1", "gpus": 4, "availableGpus": [0, 0.5]}]"#),
+            fields: ["nodes[0].availableGpus[1]"]),
+        BadInput(
+            label: "fractional placed GPU", json: snapshot(jobs: #"[{"name": "a", "placement": [{"node": "n1", "gpus": [1.5]}]}]"#),
+            fields: ["jobs[0].placement[0].gpus[0]"]),
+        BadInput(
+            label: "measured width of 1e30", json: snapshot(jobs: #"[{"name": "a", "measuredWorkers": [2, 1e30]}]"#),
+            fields: ["jobs[0].measuredWorkers[1]"]),
+        BadInput(label: "a list instead of a snapshot", json: "[1, 2]", fields: ["(document)"]),
+        // A non-preemptible job below its minimum may be neither stopped nor left there.
+        BadInput(
+            label: "non-preemptible below a minimum no GPUs hold",
+            json: snapshot(jobs: #"[{"name": "a", "minWorkers": 8, "maxWorkers": 8, "preemptible": false, "placement": [{"node": "n1", "gpus": [0, 1, 2, 3]}]}]"#),
+            fields: ["jobs[0].placement"]),
     ]
 }
 
@@ -124,6 +158,42 @@ struct BadInput: Sendable, CustomTestStringConvertible {
             #expect(input.fields.contains(error.field), "field \(error.field): \(error.message)")
             #expect(!error.message.isEmpty)
         }
+    }
+
+    /// A non-preemptible job running below its minimum (which Tide never starts)
+    /// reaches its minimum before a newcomer takes the GPUs it needs, under every policy.
+    @Test(arguments: Allocator.policyNames)
+    func aNonPreemptibleJobBelowItsMinimumReachesItFirst(policy: String) throws {
+        let json = BadInput.snapshot(
+            jobs: #"""
+                [{"name": "new", "minWorkers": 3, "maxWorkers": 3, "submitTime": 0},
+                 {"name": "np", "minWorkers": 4, "maxWorkers": 4, "preemptible": false, "submitTime": 100, "firstStartTime": 200,
+                  "placement": [{"node": "n1", "gpus": [0, 1]}]}]
+                """#, nodes: #"[{"name": "n1", "gpus": 6}]"#, policy: policy)
+        let snapshot = try AllocationCoding.decodeSnapshot(Data(json.utf8))
+        let decision = try Allocator.allocate(snapshot)
+        #expect(decision.workers("np") == 4, "\(policy): \(decision)")
+        #expect(violations(snapshot, decision).isEmpty, "\(policy): \(violations(snapshot, decision))")
+    }
+
+    /// A policy state the scheduler hands back is input too: a queue of 1e308 is no queue, not a crash.
+    @Test(arguments: Allocator.policyNames)
+    func anOutlandishPolicyStateIsIgnored(policy: String) throws {
+        let json = BadInput.snapshot(jobs: #"[{"name": "a", "policyState": {"queue": 1e308, "enteredAt": -1e19}}]"#, policy: policy)
+        let decision = try Allocator.allocate(try AllocationCoding.decodeSnapshot(Data(json.utf8)))
+        #expect(decision.workers("a") == 1)
+    }
+
+    /// A maximum far beyond the cluster costs no more than one the cluster holds
+    /// (a curve stops at the workers the GPUs could hold; it was sized by the maximum).
+    @Test(arguments: Allocator.policyNames)
+    func maximumsOfAMillionWorkersOnEightGPUs(policy: String) throws {
+        let jobs = (0..<400).map { #"{"name": "j\#($0)", "maxWorkers": 1000000, "requestedWorkers": \#($0 == 0 ? 1000000 : 1)}"# }
+        let json = BadInput.snapshot(jobs: "[\(jobs.joined(separator: ","))]", nodes: #"[{"name": "n1", "gpus": 8}]"#, policy: policy)
+        let snapshot = try AllocationCoding.decodeSnapshot(Data(json.utf8))
+        let decision = try Allocator.allocate(snapshot)
+        #expect(violations(snapshot, decision).isEmpty)
+        #expect(decision.allocations.values.reduce(0) { $0 + $1.workers } == 8, "\(policy)")
     }
 
     /// A minimum no node (or the whole cluster) can hold is a pending job, not an error.

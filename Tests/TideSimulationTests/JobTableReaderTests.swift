@@ -48,6 +48,12 @@ import TideSimulation
         (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": []}"#, "speedup"),
         (#"{"name": "ok", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "name"),
         (#"{"name": "z", "time": "soon", "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "time"),
+        // Each of these crashed, hung or stopped at the first round before.
+        (#"{"name": "", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "name"),
+        (#"{"name": "z", "time": 1e18, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 5, "speedup": [1]}"#, "time"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 2, "work": 1e15, "speedup": [1]}"#, "work"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 1, "maxWorkers": 1000000000, "work": 5, "speedup": [1]}"#, "maxWorkers"),
+        (#"{"name": "z", "time": 0, "application": "x", "tunedWorkers": 2.5, "maxWorkers": 4, "work": 5, "speedup": [1]}"#, "tunedWorkers"),
     ])
     func rejectsABadLineNamingItsLineAndField(line: String, field: String) throws {
         #expect {

@@ -53,6 +53,12 @@ import TideSimulation
             ("2017-10-32 07:00:55,10,1,10,c", "timestamp"),
             ("2017-10-09 07:00:55,10,two,10,c", "num_gpus"),
             ("2017-10-09 07:00:55,10,1,-3,c", "gpu_time"),
+            // Each of these crashed or was read wrongly before.
+            ("2017-02-31 07:00:55,10,1,10,c", "timestamp"),
+            ("99999999999999-01-01 00:00:00,10,1,10,c", "timestamp"),
+            ("-5-01-01 00:00:00,10,1,10,c", "timestamp"),
+            ("2017-10-09 07:00:55,10,4611686018427387904,10,c", "num_gpus"),
+            ("2017-10-09 07:00:55,1.7e308,8,10,c", "duration"),
         ]
         for (row, field) in cases {
             #expect {
@@ -61,6 +67,18 @@ import TideSimulation
                 (error as? TraceError).map { $0.line == 2 && $0.field == field } ?? false
             }
         }
+    }
+
+    /// A sample past the end, or negative, is an error naming the start, not an empty run or a crash.
+    @Test func aSampleOutsideTheTraceIsRefused() throws {
+        for (start, count) in [(5, nil), (-1, nil), (0, -1)] as [(Int, Int?)] {
+            #expect(throws: TraceError.self) { try load(start: start, count: count) }
+            #expect(throws: TraceError.self) {
+                try TraceLoader.load(path: Fixtures.path("synthetic-40.jsonl"), sample: .init(start: start == 5 ? 40 : start, count: count))
+            }
+        }
+        // A count past the end takes the rest, whatever its size.
+        #expect(try load(start: 1, count: Int.max).jobs.count == 4)
     }
 
     @Test func aMissingCurvesFileIsNamed() throws {

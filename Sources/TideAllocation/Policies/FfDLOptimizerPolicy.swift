@@ -7,8 +7,8 @@
 /// count by the contract are fixed first: non-preemptible ones always, recently
 /// resized ones against their own tier and those below.
 /// Source: IBM FfDL's optimizer as ported by Voda (`ffdl-optimizer`).
-/// Above 20 million table cells the program would not fit a round's budget;
-/// there the policy hands out GPUs greedily along each job's concave hull,
+/// Above 20 million table cells, or 100 million widths tried over them, the
+/// program would not fit a round's budget; there the policy hands out GPUs greedily along each job's concave hull,
 /// which the program's answer equals when curves are concave.
 struct FfDLOptimizerPolicy: AllocationPolicy {
     let name = "ffdl-optimizer"
@@ -35,7 +35,13 @@ struct FfDLOptimizerPolicy: AllocationPolicy {
             }
         }
         var keptBelow = recent.reduce(0) { $0 + Self.kept(problem.jobs[$1]) * problem.jobs[$1].gpusPerWorker }
-        if open.count * (max(free - keptBelow, 0) + 1) > 20_000_000 {
+        // The table's cells, and the widths tried in each: both bound the round's time.
+        let room = max(free - keptBelow, 0)
+        let widthsTried = open.reduce(0) { total, index in
+            let job = problem.jobs[index]
+            return total + max(min(job.maxWorkers, room / job.gpusPerWorker) - job.minWorkers + 1, 0)
+        }
+        if open.count * (room + 1) > 20_000_000 || widthsTried * (room + 1) > 100_000_000 {
             return elasticPlan(problem, order: order)
         }
         var tiers: [Int: (recent: [Int], open: [Int])] = [:]

@@ -270,7 +270,7 @@ struct TidePolicy: AllocationPolicy {
     static func efficientWidth(_ job: AllocationProblem.Job, curve: SpeedupCurve, measuredWorkers: [Int]) -> Int {
         var widest = job.rigidWidth
         for width in measuredWorkers
-        where width > widest && width <= job.maxWorkers && curve.measured[width] >= efficientFraction * Double(width) {
+        where width > widest && width <= job.maxWorkers && curve.measuredSpeedup(width) >= efficientFraction * Double(width) {
             widest = width
         }
         return min(widest, job.maxWorkers)
@@ -283,13 +283,13 @@ struct TidePolicy: AllocationPolicy {
         for width in measuredWorkers where width <= job.maxWorkers {
             widest = max(widest, width)
             // The narrowest of equally fast widths, as `max(by:)` over sorted widths gave.
-            if best == 0 || curve.measured[width] > curve.measured[best]
-                || (curve.measured[width] == curve.measured[best] && width < best)
+            if best == 0 || curve.measuredSpeedup(width) > curve.measuredSpeedup(best)
+                || (curve.measuredSpeedup(width) == curve.measuredSpeedup(best) && width < best)
             {
                 best = width
             }
         }
-        guard widest > 0, curve.measured[widest] < curve.measured[best] else { return nil }
+        guard widest > 0, curve.measuredSpeedup(widest) < curve.measuredSpeedup(best) else { return nil }
         return max(best, job.current)
     }
 
@@ -299,12 +299,12 @@ struct TidePolicy: AllocationPolicy {
         _ job: AllocationProblem.Job, curve: SpeedupCurve, measuredWorkers measured: [Int], restartSeconds: Double, remaining: Double
     ) -> Int? {
         guard job.isRunning, measured.contains(job.current), job.current <= job.maxWorkers else { return nil }
-        let now = curve.measured[job.current]
+        let now = curve.measuredSpeedup(job.current)
         guard let best = measured.filter({ $0 >= job.minWorkers && $0 < job.current })
-            .max(by: { (curve.measured[$0], -$0) < (curve.measured[$1], -$1) }),
-            curve.measured[best] > now * 1.02
+            .max(by: { (curve.measuredSpeedup($0), -$0) < (curve.measuredSpeedup($1), -$1) }),
+            curve.measuredSpeedup(best) > now * 1.02
         else { return nil }
-        let saved = remaining * (1 / now - 1 / curve.measured[best])
+        let saved = remaining * (1 / now - 1 / curve.measuredSpeedup(best))
         return saved > growthRestarts * restartSeconds ? best : nil
     }
 }

@@ -73,11 +73,11 @@ enum TiresiasQueues {
         if case .object(let members) = previous, members.count <= 4, let fields = StateFields(members) {
             stated = (fields, members.count)
             entry = Entry(
-                queue: fields.queue.map { Int($0) } ?? 0, enteredAt: fields.enteredAt ?? snapshot.submitTime,
+                queue: fields.queue == 1 ? 1 : 0, enteredAt: fields.enteredAt ?? snapshot.submitTime,
                 attainedAtEntry: fields.attainedAtEntry ?? 0)
         } else {
             entry = Entry(
-                queue: previous["queue"]?.number.map { Int($0) } ?? 0,
+                queue: previous["queue"]?.number == 1 ? 1 : 0,
                 enteredAt: previous["enteredAt"]?.number ?? snapshot.submitTime,
                 attainedAtEntry: previous["attainedAtEntry"]?.number ?? 0)
         }
