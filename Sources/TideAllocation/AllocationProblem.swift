@@ -62,11 +62,12 @@ public struct AllocationProblem: Sendable {
         let capacity = capacity
         let spans = snapshots.withUnsafeBufferPointer { jobs in
             jobs.indices.map { index in
-                let job = jobs[index]
-                let reachable = max(capacity / job.gpusPerWorker, job.currentWorkers, 1)
+                // Fields read in place: a copy of the job retains every string and table in it.
+                // (A running job's placement is on available GPUs, so it holds no more than this.)
+                let reachable = max(capacity / jobs[index].gpusPerWorker, 1)
                 return store.add(
-                    table: job.speedup, measuredWorkers: job.measuredWorkers,
-                    requestedWorkers: job.requestedWorkers, maxWorkers: min(job.maxWorkers, reachable))
+                    table: jobs[index].speedup, measuredWorkers: jobs[index].measuredWorkers,
+                    requestedWorkers: jobs[index].requestedWorkers, maxWorkers: min(jobs[index].maxWorkers, reachable))
             }
         }
         let now = snapshot.now, minResizeInterval = snapshot.minResizeInterval

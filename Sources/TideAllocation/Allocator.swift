@@ -62,13 +62,14 @@ public enum Allocator {
         // Every job has a state: mapping the name table keeps its buckets, so no name is hashed.
         decision.policyState = problem.jobIndexByName.mapValues { plan.state[$0] }
         let anyFragmented = !placed.fragmented.isEmpty
+        let waitsFor = plan.waitsFor
         for (index, job) in problem.jobs.enumerated() {
             let name = problem.snapshot.jobs[index].name
             if placed.counts[index] > 0 {
                 decision.allocations[name] = JobAllocation(
                     workers: placed.counts[index], placement: placed.placements[index])
             } else {
-                let waits = plan.waitsFor?[index] ?? (rigid ? job.rigidWidth : job.minWorkers)
+                let waits = waitsFor?[index] ?? (rigid ? job.rigidWidth : job.minWorkers)
                 let fragmented = (anyFragmented && placed.fragmented.contains(index)) || problem.workerCaps[index] < waits
                 decision.pending[name] = reasons.explain(job, waitsFor: waits, freeAfter: freeAfter, fragmented: fragmented)
             }

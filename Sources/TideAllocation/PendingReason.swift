@@ -21,7 +21,8 @@ struct PendingReasons {
         /// The workers it waits for: its minimum, its requested width under a
         /// rigid policy, or the width the policy claims for it.
         let workers: Int
-        let minWorkers: Int
+        /// Whether `workers` is more than the job's minimum (a width it waits for).
+        let widerThanMinimum: Bool
         let gpusPerWorker: Int
         let freeAfter: Int
         let fragmented: Bool
@@ -38,7 +39,7 @@ struct PendingReasons {
     /// `waitsFor`: the workers the policy would start it with.
     mutating func explain(_ job: AllocationProblem.Job, waitsFor: Int, freeAfter: Int, fragmented: Bool) -> String {
         let shape = Shape(
-            workers: waitsFor, minWorkers: job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
+            workers: waitsFor, widerThanMinimum: waitsFor > job.minWorkers, gpusPerWorker: job.gpusPerWorker, freeAfter: freeAfter,
             fragmented: fragmented, priority: job.priority)
         for entry in recent where entry.shape == shape { return entry.reason }
         if let known = said[shape] { return known }
@@ -57,7 +58,7 @@ struct PendingReasons {
         if job.gpusPerWorker > problem.largestNode {
             return "a worker needs \(gpus(job.gpusPerWorker)), the largest node has \(problem.largestNode) available"
         }
-        let width = job.workers > job.minWorkers ? "width" : "minimum"
+        let width = job.widerThanMinimum ? "width" : "minimum"
         if need > problem.capacity {
             return "needs \(gpus(need)) for its \(width) of \(job.workers) workers, only \(problem.capacity) are available"
         }
@@ -72,7 +73,7 @@ struct PendingReasons {
         let suffix = blockers > 0 ? " (\(blockers) higher-priority \(blockers == 1 ? "job runs" : "jobs run") first)" : ""
         // A policy that waits for a width wider than the minimum says so: the
         // free GPUs may hold the minimum.
-        let purpose = job.workers > job.minWorkers && !rigid ? " for its width of \(job.workers) workers" : ""
+        let purpose = job.widerThanMinimum && !rigid ? " for its width of \(job.workers) workers" : ""
         if freeAfter >= need {
             return "needs \(gpus(need))\(purpose), \(freeAfter) free but kept for jobs ahead of it\(suffix)"
         }

@@ -65,11 +65,11 @@ struct Placer {
         var fragmented = Set<Int>()
         // A job running below its minimum (the snapshot's, not a round's doing)
         // grows to it before anyone else takes the GPUs.
-        func belowMinimum(_ index: Int) -> Bool {
-            let job = problem.jobs[index]
-            return job.isRunning && job.current < job.minWorkers
+        var sequence = order
+        if problem.jobs.contains(where: { $0.isRunning && $0.current < $0.minWorkers }) {
+            let below = problem.jobs.map { $0.isRunning && $0.current < $0.minWorkers }
+            sequence = order.filter { below[$0] } + order.filter { !below[$0] }
         }
-        let sequence = order.contains(where: belowMinimum) ? order.filter(belowMinimum) + order.filter { !belowMinimum($0) } : order
         for index in sequence where placer.counts[index] > problem.jobs[index].current {
             let job = problem.jobs[index]
             let wanted = placer.counts[index] - job.current

@@ -152,7 +152,7 @@ struct WorkerCountPlanner {
     private var candidateHead = 0
     /// The priority and the stop threshold the candidates hold for.
     private var candidatesFor: (priority: Int, threshold: Double)?
-    /// The stop class and kind the candidates hold for (`claimKind`).
+    /// The stop class the candidates hold for.
     private var candidatesClass = 0
     /// Holders above their minimums (hard holds aside), in reclaim order;
     /// those before `shrinkableStart` are down to their minimums.
@@ -242,23 +242,21 @@ struct WorkerCountPlanner {
             }
         }
         let held = problem.jobs.indices.filter { holds[$0] != .none }
-        holdersByPriority = held.sorted { priorities[$0] > priorities[$1] }
         owned = Array(repeating: 0, count: problem.jobs.count)
         for index in held { owned[index] = max(rules.ownedWidth(index), minimums[index]) }
         // Lowest priority first: a claim takes from the lowest tier it can, as
         // a preemptor picks its victims (a higher-priority holder gives only to
         // gang minimums, but before a lower one it would give for nothing).
         if let cost = rules.reclaimCost {
-            let costs = held.map { cost($0, counts[$0]) }
-            holdersLastFirst = held.indices.sorted { a, b in
-                let (x, y) = (held[a], held[b])
-                if priorities[x] != priorities[y] { return priorities[x] < priorities[y] }
-                return costs[a] != costs[b] ? costs[a] < costs[b] : position[x] > position[y]
-            }
-            .map { held[$0] }
+            // Sorted as plain keys: a comparator that looks each side up costs more than the sort.
+            var keys = held.map { (priority: priorities[$0], cost: cost($0, counts[$0]), rank: -position[$0], holder: $0) }
+            keys.sort { ($0.priority, $0.cost, $0.rank) < ($1.priority, $1.cost, $1.rank) }
+            holdersLastFirst = keys.map(\.holder)
         } else {
             holdersLastFirst = held.sorted { priorities[$0] != priorities[$1] ? priorities[$0] < priorities[$1] : position[$0] > position[$1] }
         }
+        // Lowest priority first, reversed: grouped by tier, highest first.
+        holdersByPriority = holdersLastFirst.reversed()
         if !rigid {
             shrinkableLastFirst = holdersLastFirst.filter { holds[$0] != .hard && shrinkable($0) > 0 }
         }
@@ -435,7 +433,9 @@ struct WorkerCountPlanner {
         // One buffer for every claim of the round: a claim may list thousands of holders.
         floors.removeAll(keepingCapacity: true)
         let priority = priorities[claimant]
-        let stopClass = claimKind(claimant)
+        // One list for both kinds of claim: a claim for more than a gang
+        // minimum keeps the recently resized holders it passes (below).
+        let stopClass = rules.stopClass(claimant)
         if prunes, let known = candidatesFor, known.priority == priority, known.threshold <= threshold, candidatesClass == stopClass {
             candidatesFor = (priority, threshold)
         } else {
@@ -460,7 +460,7 @@ struct WorkerCountPlanner {
                 // A rigid holder is never shrunk, only stopped.
                 if !rigid { byShrinking += (count - max(floor, min(count, minimums[holder]))) * sizes[holder] }
                 if byShrinking >= need || (!shrinksCanDo && reclaimable >= need) { break }
-            } else if count == 0 || holder != claimant {
+            } else if count == 0 || (holder != claimant && (claimIsMinimum || holds[holder] != .recent)) {
                 if previous < 0 { candidateHead = next } else { candidateNext[previous] = next }
             } else {
                 previous = position
