@@ -20,6 +20,8 @@ public struct AllocationProblem: Sendable {
         /// The width a rigid policy runs the job at.
         public let rigidWidth: Int
         public var isRunning: Bool { current > 0 }
+        /// Running on fewer workers than its minimum: the snapshot's state, never a round's doing.
+        public var isBelowMinimum: Bool { current > 0 && current < minWorkers }
     }
 
     public let snapshot: AllocationSnapshot

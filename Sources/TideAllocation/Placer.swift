@@ -66,8 +66,8 @@ struct Placer {
         // A job running below its minimum (the snapshot's, not a round's doing)
         // grows to it before anyone else takes the GPUs.
         var sequence = order
-        if problem.jobs.contains(where: { $0.isRunning && $0.current < $0.minWorkers }) {
-            let below = problem.jobs.map { $0.isRunning && $0.current < $0.minWorkers }
+        if problem.jobs.contains(where: \.isBelowMinimum) {
+            let below = problem.jobs.map(\.isBelowMinimum)
             sequence = order.filter { below[$0] } + order.filter { !below[$0] }
         }
         for index in sequence where placer.counts[index] > problem.jobs[index].current {

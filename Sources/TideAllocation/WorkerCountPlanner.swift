@@ -234,10 +234,9 @@ struct WorkerCountPlanner {
             if holds[index] != .none {
                 lowestHeldPriority = min(lowestHeldPriority, job.priority)
                 if holds[index] != .hard && !rigid {
-                    shrinkableGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
-                    if holds[index] == .recent {
-                        shrinkableRecentGPUs += max(counts[index] - job.minWorkers, 0) * job.gpusPerWorker
-                    }
+                    let aboveMinimum = shrinkable(index)
+                    shrinkableGPUs += aboveMinimum
+                    if holds[index] == .recent { shrinkableRecentGPUs += aboveMinimum }
                 }
             }
         }
@@ -343,10 +342,15 @@ struct WorkerCountPlanner {
     /// count, when the GPUs left at its place in the order hold it: at its
     /// count or, rigid, its width; elastic, at what fits of its count.
     private mutating func restoreStopped(_ index: Int) {
-        let before = stoppedRecent[index], size = sizes[index]
-        let fits = min(before, problem.workerCaps[index], free / size)
-        let workers = rigid ? (fits == before ? before : (problem.jobs[index].rigidWidth <= fits ? problem.jobs[index].rigidWidth : 0)) : fits
-        if workers >= minimums[index] && workers > 0 {
+        let before = stoppedRecent[index]
+        let fits = min(before, problem.workerCaps[index], free / sizes[index])
+        var workers = fits
+        if rigid && fits < before {
+            // Below its count a rigid job runs only at its width.
+            let width = problem.jobs[index].rigidWidth
+            workers = width <= fits ? width : 0
+        }
+        if workers >= minimums[index] {
             take(workers, for: index)
         }
     }
